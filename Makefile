@@ -1,0 +1,132 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Top-level driver: turns Debian's Linux 6.12 source plus our arch port
+# (arch-dce/, linked in as arch/lkl) into lkl.o and the libraries.
+#
+#   make ARCH=lkl            build the kernel library (default goal)
+#   make ARCH=lkl demo       build, then boot the kernel and print a few facts
+#   make ARCH=lkl test       build, then run the test suite
+#   make ARCH=lkl bench      build, then print the benchmark table
+#   make ARCH=lkl defconfig|menuconfig|olddefconfig|savedefconfig
+#   make ARCH=lkl install PREFIX=/usr/local
+#   make clean | distclean
+#
+# KERNEL_SRC=<dir> uses an already extracted tree instead of the tarball.
+# V=1 prints the full commands.
+
+ARCH ?= lkl
+ifneq ($(ARCH),lkl)
+$(error this tree only builds ARCH=lkl (got ARCH=$(ARCH)))
+endif
+
+TOP := $(CURDIR)
+OUT := $(TOP)/out
+KBUILD_OUT := $(OUT)/kbuild
+TARBALL ?= /usr/src/linux-source-6.12.tar.xz
+DEB_PKG := linux-source-6.12
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+ifeq ($(V),1)
+Q :=
+KMAKE_V := V=1
+else
+Q := @
+KMAKE_V :=
+endif
+
+ifdef KERNEL_SRC
+SRC := $(abspath $(KERNEL_SRC))
+SRC_STAMP := $(OUT)/.src-external
+else
+SRC := $(OUT)/src/linux
+SRC_STAMP := $(OUT)/.src-extracted
+endif
+PATCH_STAMP := $(OUT)/.src-patched
+
+KMAKE = $(MAKE) --no-print-directory -C $(SRC) O=$(KBUILD_OUT) ARCH=lkl $(KMAKE_V) -j$(JOBS)
+
+CARGO ?= cargo
+RUST_DIR := $(TOP)/rust
+export LKL_OBJ := $(KBUILD_OUT)/lkl.o
+export KERNEL_TREE := $(SRC)
+export KBUILD_OUTPUT_DIR := $(KBUILD_OUT)
+
+
+.PHONY: all lkl kernel prereqs source defconfig olddefconfig menuconfig \
+	savedefconfig test demo bench install clean distclean headers
+
+all: lkl
+
+# ---------------------------------------------------------------------------
+# Prerequisites: check, and install with apt-get when we are root.
+
+prereqs:
+	$(Q)$(TOP)/tools/prereqs.sh
+
+# ---------------------------------------------------------------------------
+# Kernel source: extract once, link the arch port in, apply patches/.
+
+$(OUT)/.src-extracted: | prereqs
+	$(Q)test -f $(TARBALL) || $(TOP)/tools/prereqs.sh --source
+	@echo "  EXTRACT $(TARBALL)"
+	$(Q)rm -rf $(OUT)/src && mkdir -p $(OUT)/src
+	$(Q)tar -C $(OUT)/src -xf $(TARBALL)
+	$(Q)mv $(OUT)/src/linux-source-6.12 $(SRC)
+	$(Q)touch $@
+
+$(OUT)/.src-external:
+	$(Q)test -f $(SRC)/Makefile || { echo "KERNEL_SRC=$(SRC) is not a kernel tree" >&2; exit 1; }
+	$(Q)mkdir -p $(OUT) && touch $@
+
+$(PATCH_STAMP): $(SRC_STAMP) $(wildcard $(TOP)/patches/*.patch) $(TOP)/patches/series
+	$(Q)$(TOP)/tools/apply-patches.sh $(SRC) $(TOP)/patches
+	$(Q)ln -sfn $(TOP)/arch-dce $(SRC)/arch/lkl
+	$(Q)touch $@
+
+source: $(PATCH_STAMP)
+
+# ---------------------------------------------------------------------------
+# Kernel configuration and build.
+
+$(KBUILD_OUT)/.config: $(PATCH_STAMP) $(TOP)/arch-dce/configs/defconfig
+	$(Q)mkdir -p $(KBUILD_OUT)
+	$(Q)$(KMAKE) defconfig
+
+defconfig: $(PATCH_STAMP)
+	$(Q)mkdir -p $(KBUILD_OUT)
+	$(Q)$(KMAKE) defconfig
+
+olddefconfig menuconfig savedefconfig: $(KBUILD_OUT)/.config
+	$(Q)$(KMAKE) $@
+
+kernel: $(KBUILD_OUT)/.config
+	$(Q)$(KMAKE)
+
+lkl: kernel
+
+# ---------------------------------------------------------------------------
+# Programs and tests (Rust workspace under rust/).
+
+demo: lkl
+	$(Q)cd $(RUST_DIR) && $(CARGO) run --quiet --release -p lkl-demo
+
+test: lkl
+	$(Q)cd $(RUST_DIR) && $(CARGO) test --release --workspace
+
+bench: lkl
+	$(Q)$(TOP)/tools/bench.sh
+
+install: lkl
+	$(Q)install -d $(PREFIX)/lib $(PREFIX)/include/lkl
+	$(Q)install -m 0644 $(KBUILD_OUT)/lkl.o $(PREFIX)/lib/lkl.o
+	$(Q)$(KMAKE) headers_install INSTALL_HDR_PATH=$(OUT)/hdr >/dev/null
+	$(Q)install -m 0644 $(TOP)/arch-dce/include/uapi/asm/host_ops.h $(PREFIX)/include/lkl/host_ops.h
+
+clean:
+	$(Q)if [ -d $(KBUILD_OUT) ]; then $(KMAKE) clean; fi
+	$(Q)if [ -d $(RUST_DIR)/target ]; then cd $(RUST_DIR) && $(CARGO) clean; fi
+
+distclean:
+	$(Q)rm -rf $(OUT)
+	$(Q)if [ -d $(RUST_DIR)/target ]; then cd $(RUST_DIR) && $(CARGO) clean; fi

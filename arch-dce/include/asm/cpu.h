@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _ASM_LKL_CPU_H
+#define _ASM_LKL_CPU_H
+
+#include <asm/host_ops.h>
+
+/*
+ * The "CPU": a lock that the one host thread running kernel code holds.
+ */
+int lkl_cpu_init(void);
+int lkl_cpu_get(void);
+void lkl_cpu_put(void);
+int lkl_cpu_try_run_irq(int irq);
+void lkl_cpu_clear_irqs_pending(void);
+void lkl_cpu_change_owner(lkl_thread_t owner);
+void lkl_cpu_shutdown(void);
+bool lkl_cpu_is_shutdown(void);
+void lkl_cpu_cleanup(void);
+
+#endif /* _ASM_LKL_CPU_H */
