@@ -100,8 +100,13 @@ defconfig: $(PATCH_STAMP)
 olddefconfig menuconfig savedefconfig: $(KBUILD_OUT)/.config
 	$(Q)$(KMAKE) $@
 
+# A build that starts without vmlinux is a full build: its duration is kept
+# for the benchmark table.
 kernel: $(KBUILD_OUT)/.config
-	$(Q)$(KMAKE)
+	$(Q)full=0; [ -f $(KBUILD_OUT)/vmlinux ] || full=1; \
+	start=$$(date +%s); \
+	$(KMAKE) && if [ $$full = 1 ]; then \
+		echo $$(( $$(date +%s) - start )) > $(OUT)/.full-build-seconds; fi
 
 lkl: kernel
 

@@ -33,11 +33,19 @@ SECTIONS
 		LOCK_TEXT
 		IRQENTRY_TEXT
 		SOFTIRQENTRY_TEXT
+		_etext = .;
 	}
-	_etext = .;
 
 	_sdata = .;
 	RO_DATA(PAGE_SIZE)
+	/*
+	 * The host's link merges our sections into its own and only keeps
+	 * symbols relative to the section they are defined in: end the
+	 * read-only data inside a .rodata section, not after it.
+	 */
+	.rodata.lkl_end : {
+		__end_rodata = .;
+	}
 	RW_DATA(L1_CACHE_BYTES, PAGE_SIZE, THREAD_SIZE)
 	_edata = .;
 
