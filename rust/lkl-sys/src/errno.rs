@@ -1,0 +1,131 @@
+//! [`Errno`]: a kernel error number (asm-generic values).
+
+use core::fmt;
+
+macro_rules! errnos {
+    ($($name:ident = $val:expr),* $(,)?) => {
+        impl Errno {
+            $(
+                #[doc = concat!("`", stringify!($name), "`")]
+                pub const $name: Errno = Errno($val);
+            )*
+
+            /// Symbolic name (`"ENOENT"`), if this is a value we know.
+            pub fn name(self) -> Option<&'static str> {
+                match self.0 {
+                    $($val => Some(stringify!($name)),)*
+                    _ => None,
+                }
+            }
+        }
+
+        #[cfg(test)]
+        pub(crate) const ALL_ERRNOS: &[(&str, i32)] = &[$((stringify!($name), $val)),*];
+    };
+}
+
+/// A positive kernel error number, as returned negated by `lkl_syscall`.
+///
+/// The values are the asm-generic ones (`include/uapi/asm-generic/errno*.h`),
+/// which ARCH=lkl uses on every host; they happen to equal x86-64 Linux's.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Errno(pub i32);
+
+errnos! {
+    EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENXIO = 6, E2BIG = 7,
+    ENOEXEC = 8, EBADF = 9, ECHILD = 10, EAGAIN = 11, ENOMEM = 12, EACCES = 13,
+    EFAULT = 14, ENOTBLK = 15, EBUSY = 16, EEXIST = 17, EXDEV = 18, ENODEV = 19,
+    ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ENFILE = 23, EMFILE = 24, ENOTTY = 25,
+    ETXTBSY = 26, EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EROFS = 30, EMLINK = 31,
+    EPIPE = 32, EDOM = 33, ERANGE = 34, EDEADLK = 35, ENAMETOOLONG = 36, ENOLCK = 37,
+    ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, ENOTSOCK = 88, EDESTADDRREQ = 89,
+    EMSGSIZE = 90, EPROTOTYPE = 91, ENOPROTOOPT = 92, EPROTONOSUPPORT = 93,
+    EOPNOTSUPP = 95, EAFNOSUPPORT = 97, EADDRINUSE = 98, EADDRNOTAVAIL = 99,
+    ENETDOWN = 100, ENETUNREACH = 101, ECONNRESET = 104, ENOBUFS = 105,
+    EISCONN = 106, ENOTCONN = 107, ETIMEDOUT = 110, ECONNREFUSED = 111,
+    EHOSTUNREACH = 113, EALREADY = 114, EINPROGRESS = 115,
+}
+
+impl Errno {
+    /// Maximum errno the kernel encodes in a return value (`MAX_ERRNO`).
+    pub const MAX: i32 = 4095;
+
+    /// Splits a raw `lkl_syscall` return value into success or error.
+    pub fn from_ret(ret: i64) -> Result<i64, Errno> {
+        if (-i64::from(Self::MAX)..0).contains(&ret) {
+            Err(Errno(-ret as i32))
+        } else {
+            Ok(ret)
+        }
+    }
+
+    /// The negative value the kernel returns for this error.
+    pub fn to_ret(self) -> i64 {
+        -i64::from(self.0)
+    }
+}
+
+impl fmt::Display for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => write!(f, "{n} ({})", self.0),
+            None => write!(f, "errno {}", self.0),
+        }
+    }
+}
+
+impl fmt::Debug for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for Errno {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_and_split() {
+        assert_eq!(Errno::ENOENT.to_string(), "ENOENT (2)");
+        assert_eq!(Errno(4000).to_string(), "errno 4000");
+        assert_eq!(Errno::from_ret(-2), Err(Errno::ENOENT));
+        assert_eq!(Errno::from_ret(5), Ok(5));
+        assert_eq!(Errno::from_ret(-4096), Ok(-4096));
+        assert_eq!(Errno::ENOSYS.to_ret(), -38);
+    }
+
+    /// asm-generic errno values equal x86-64 Linux's.
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    #[test]
+    fn matches_x86_64_libc() {
+        for &(name, v) in ALL_ERRNOS {
+            let host = match name {
+                "EPERM" => libc::EPERM,
+                "ENOENT" => libc::ENOENT,
+                "EAGAIN" => libc::EAGAIN,
+                "EBADF" => libc::EBADF,
+                "EEXIST" => libc::EEXIST,
+                "ENODEV" => libc::ENODEV,
+                "EINVAL" => libc::EINVAL,
+                "ENOSYS" => libc::ENOSYS,
+                "ENOTDIR" => libc::ENOTDIR,
+                "ENOTSOCK" => libc::ENOTSOCK,
+                "EOPNOTSUPP" => libc::EOPNOTSUPP,
+                "ETIMEDOUT" => libc::ETIMEDOUT,
+                "ENETUNREACH" => libc::ENETUNREACH,
+                "EINPROGRESS" => libc::EINPROGRESS,
+                "ECONNREFUSED" => libc::ECONNREFUSED,
+                "EHOSTUNREACH" => libc::EHOSTUNREACH,
+                "EADDRINUSE" => libc::EADDRINUSE,
+                "ENAMETOOLONG" => libc::ENAMETOOLONG,
+                "ENOTEMPTY" => libc::ENOTEMPTY,
+                "ELOOP" => libc::ELOOP,
+                "EMSGSIZE" => libc::EMSGSIZE,
+                _ => continue,
+            };
+            assert_eq!(v, host, "{name}");
+        }
+    }
+}

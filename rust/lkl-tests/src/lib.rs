@@ -1,0 +1,157 @@
+//! Helpers shared by the integration test binaries of lkl.o.
+//!
+//! * `tests/kernel.rs`: boots the kernel once per process (lazily, so every
+//!   trial also works alone, e.g. under nextest) and runs the trials in
+//!   order, on the main thread; `halt` is last.
+//! * `tests/preboot.rs`: checks that never boot (bad `lkl_init` input,
+//!   syscalls before the boot), hence a separate process.
+//!
+//! Kernel output is captured, not echoed; set `LKL_TEST_VERBOSE=1` to see it.
+//! A watchdog ends the process (exit code 101, with the kernel log tail) if
+//! one trial runs longer than `LKL_TEST_TIMEOUT` seconds (default 60), so a
+//! hung kernel cannot hang CI.
+
+use std::process::ExitCode;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+pub use libtest_mimic::{Arguments, Failed, Trial};
+use lkl_sys::Errno;
+
+/// Kernel command line of the tests.
+pub const CMDLINE: &str = "mem=32M loglevel=8";
+
+/// Whether `LKL_TEST_VERBOSE=1` (echo kernel output to stderr).
+pub fn verbose() -> bool {
+    std::env::var_os("LKL_TEST_VERBOSE").is_some_and(|v| v == "1")
+}
+
+/// The trial running now and since when (for the watchdog).
+static CURRENT: Mutex<Option<(String, Instant)>> = Mutex::new(None);
+
+fn trial_timeout() -> Duration {
+    let secs = std::env::var("LKL_TEST_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    Duration::from_secs(secs)
+}
+
+fn start_watchdog() {
+    let limit = trial_timeout();
+    std::thread::Builder::new()
+        .name("lkl-test-watchdog".into())
+        .spawn(move || loop {
+            std::thread::sleep(Duration::from_millis(500));
+            let cur = CURRENT.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            if let Some((name, since)) = cur {
+                if since.elapsed() > limit {
+                    eprintln!("\n\ntrial {name} did not finish within {limit:?}: giving up");
+                    eprintln!("{}", log_tail(60));
+                    std::process::exit(101);
+                }
+            }
+        })
+        .expect("spawn the watchdog thread");
+}
+
+/// A trial watched by the watchdog.
+pub fn trial(name: &'static str, f: fn() -> Result<(), Failed>) -> Trial {
+    Trial::test(name, move || {
+        *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((name.to_string(), Instant::now()));
+        let r = f();
+        *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        r
+    })
+}
+
+/// Sets up logging and the watchdog and runs `trials` sequentially, in the
+/// given order, on the main thread.
+pub fn run(trials: Vec<Trial>) -> ExitCode {
+    lkl_posix_host::set_log_echo(verbose());
+    start_watchdog();
+    let mut args = Arguments::from_args();
+    // One kernel per process, trials in order: never in parallel.
+    args.test_threads = Some(1);
+    libtest_mimic::run(&args, trials).exit_code()
+}
+
+static BOOT: OnceLock<Result<Duration, String>> = OnceLock::new();
+
+/// Boots the kernel on first use (`lkl_start_kernel("mem=32M loglevel=8")`).
+pub fn ensure_booted() -> Result<Duration, Failed> {
+    BOOT.get_or_init(|| {
+        let start = Instant::now();
+        lkl_posix_host::boot(CMDLINE)
+            .map(|()| start.elapsed())
+            .map_err(|e| format!("boot failed: {e}\n{}", log_tail(60)))
+    })
+    .clone()
+    .map_err(Failed::from)
+}
+
+/// The last `lines` lines of the captured kernel log.
+pub fn log_tail(lines: usize) -> String {
+    let log = lkl_posix_host::boot_log();
+    let v: Vec<&str> = log.lines().collect();
+    let tail = v[v.len().saturating_sub(lines)..].join("\n");
+    format!("---- last {lines} lines of kernel output ----\n{tail}")
+}
+
+/// Adds context to a syscall result.
+pub trait Ctx<T> {
+    /// `Err(e)` becomes a failure "`what`: e".
+    fn ctx(self, what: &str) -> Result<T, Failed>;
+}
+
+impl<T> Ctx<T> for Result<T, Errno> {
+    fn ctx(self, what: &str) -> Result<T, Failed> {
+        self.map_err(|e| Failed::from(format!("{what}: {e}")))
+    }
+}
+
+/// Fails the trial unless the condition holds.
+#[macro_export]
+macro_rules! ensure {
+    ($cond:expr, $($fmt:tt)+) => {
+        if !$cond {
+            return Err($crate::Failed::from(format!($($fmt)+)));
+        }
+    };
+}
+
+/// Fails the trial unless both sides are equal.
+#[macro_export]
+macro_rules! ensure_eq {
+    ($left:expr, $right:expr $(,)?) => {
+        $crate::ensure_eq!($left, $right, "")
+    };
+    ($left:expr, $right:expr, $($fmt:tt)+) => {{
+        let (l, r) = (&$left, &$right);
+        if l != r {
+            return Err($crate::Failed::from(format!(
+                "{} == {} failed: {:?} != {:?} {}",
+                stringify!($left),
+                stringify!($right),
+                l,
+                r,
+                format!($($fmt)+)
+            )));
+        }
+    }};
+}
+
+/// Polls `f` every 10 ms until it is true or `limit` has passed.
+pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + limit;
+    loop {
+        if f() {
+            return true;
+        }
+        if Instant::now() >= end {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

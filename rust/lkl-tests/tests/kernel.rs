@@ -1,0 +1,280 @@
+//! Integration tests of lkl.o with the POSIX host: one kernel per process,
+//! booted lazily by whichever trial runs first; trials run in this order on
+//! the main thread and `halt` is the last one.
+
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::sync::OnceLock;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use lkl_sys::abi::{c_field, Timespec};
+use lkl_sys::consts::*;
+use lkl_sys::{icmp, sys, sysno, Errno};
+use lkl_tests::{ensure, ensure_booted, ensure_eq, log_tail, wait_for, Ctx, Failed};
+
+type TrialResult = Result<(), Failed>;
+
+fn main() -> ExitCode {
+    lkl_tests::run(vec![
+        lkl_tests::trial("boot_log_clean", boot_log_clean),
+        lkl_tests::trial("getpid_is_1", getpid_is_1),
+        lkl_tests::trial("umask", umask),
+        lkl_tests::trial("creat_write_lseek_read_fstat", creat_write_lseek_read_fstat),
+        lkl_tests::trial("open_missing_is_enoent", open_missing_is_enoent),
+        lkl_tests::trial("mkdir_stat", mkdir_stat),
+        lkl_tests::trial("nanosleep_lasts", nanosleep_lasts),
+        lkl_tests::trial("pipe2_roundtrip", pipe2_roundtrip),
+        lkl_tests::trial("proc_mount_getdents", proc_mount_getdents),
+        lkl_tests::trial("lo_up_and_ping", lo_up_and_ping),
+        lkl_tests::trial("thread_blocks_in_read", thread_blocks_in_read),
+        lkl_tests::trial("many_threads_exit", many_threads_exit),
+        lkl_tests::trial("unknown_syscall_is_enosys", unknown_syscall_is_enosys),
+        lkl_tests::trial("uname_reports_lkl", uname_reports_lkl),
+        lkl_tests::trial("halt", halt),
+    ])
+}
+
+fn boot_log_clean() -> TrialResult {
+    let took = ensure_booted()?;
+    let log = lkl_posix_host::boot_log();
+    ensure!(
+        log.contains("Linux version 6.12"),
+        "no \"Linux version 6.12\" in the boot log (boot took {took:?})\n{}",
+        log_tail(40)
+    );
+    let bad: Vec<&str> = log
+        .lines()
+        .filter(|l| {
+            ["BUG:", "WARNING:", "Oops", "Kernel panic"]
+                .iter()
+                .any(|b| l.contains(b))
+        })
+        .collect();
+    ensure!(bad.is_empty(), "boot log has problems:\n{}", bad.join("\n"));
+    Ok(())
+}
+
+fn getpid_is_1() -> TrialResult {
+    ensure_booted()?;
+    ensure_eq!(sys::getpid().ctx("getpid")?, 1);
+    Ok(())
+}
+
+fn umask() -> TrialResult {
+    ensure_booted()?;
+    let old = sys::umask(0o022).ctx("umask(022)")?;
+    ensure!(old & !0o777 == 0, "umask returned {old:#o}");
+    ensure_eq!(sys::umask(0o022).ctx("umask(022) again")?, 0o022);
+    ensure_eq!(sys::umask(old).ctx("umask(old)")?, 0o022);
+    Ok(())
+}
+
+fn creat_write_lseek_read_fstat() -> TrialResult {
+    ensure_booted()?;
+    sys::umask(0).ctx("umask(0)")?;
+    let fd = sys::openat(AT_FDCWD, c"/file", O_CREAT | O_RDWR, 0o721).ctx("openat /file")?;
+    let data = b"test\0";
+    ensure_eq!(sys::write(&fd, data).ctx("write")?, 5);
+    ensure_eq!(sys::lseek(&fd, 0, SEEK_CUR).ctx("lseek SEEK_CUR")?, 5);
+    ensure_eq!(sys::lseek(&fd, 0, SEEK_END).ctx("lseek SEEK_END")?, 5);
+    ensure_eq!(sys::lseek(&fd, 0, SEEK_SET).ctx("lseek SEEK_SET")?, 0);
+    let mut buf = [0u8; 16];
+    ensure_eq!(sys::read(&fd, &mut buf).ctx("read")?, 5);
+    ensure_eq!(&buf[..5], &data[..]);
+    let st = sys::fstat(&fd).ctx("fstat")?;
+    ensure_eq!(st.st_size, 5);
+    ensure_eq!(st.st_mode, S_IFREG | 0o721, "mode {:#o}", st.st_mode);
+    fd.close().ctx("close")?;
+    Ok(())
+}
+
+fn open_missing_is_enoent() -> TrialResult {
+    ensure_booted()?;
+    ensure_eq!(
+        sys::open(c"/no-such-file", O_RDONLY, 0).map(|fd| fd.into_raw()),
+        Err(Errno::ENOENT)
+    );
+    Ok(())
+}
+
+fn mkdir_stat() -> TrialResult {
+    ensure_booted()?;
+    sys::umask(0).ctx("umask(0)")?;
+    sys::mkdirat(AT_FDCWD, c"/mnt", 0o721).ctx("mkdirat /mnt")?;
+    let st = sys::fstatat(AT_FDCWD, c"/mnt", 0).ctx("newfstatat /mnt")?;
+    ensure_eq!(st.st_mode, S_IFDIR | 0o721, "mode {:#o}", st.st_mode);
+    Ok(())
+}
+
+fn nanosleep_lasts() -> TrialResult {
+    ensure_booted()?;
+    let want = Duration::from_millis(100);
+    let start = Instant::now();
+    sys::nanosleep(&Timespec::from_duration(want)).ctx("nanosleep")?;
+    let slept = start.elapsed();
+    ensure!(slept >= want, "slept only {slept:?}");
+    Ok(())
+}
+
+fn pipe2_roundtrip() -> TrialResult {
+    ensure_booted()?;
+    let (r, w) = sys::pipe2(O_NONBLOCK).ctx("pipe2")?;
+    let msg = b"hello through a kernel pipe";
+    ensure_eq!(sys::write(&w, msg).ctx("write")?, msg.len());
+    let mut buf = [0u8; 64];
+    ensure_eq!(sys::read(&r, &mut buf).ctx("read")?, msg.len());
+    ensure_eq!(&buf[..msg.len()], &msg[..]);
+    ensure_eq!(sys::read(&r, &mut buf), Err(Errno::EAGAIN));
+    Ok(())
+}
+
+static PROC: OnceLock<Result<(), String>> = OnceLock::new();
+
+/// Mounts procfs on /proc once per process.
+fn ensure_proc() -> TrialResult {
+    PROC.get_or_init(|| {
+        match sys::mkdirat(AT_FDCWD, c"/proc", 0o555) {
+            Ok(()) | Err(Errno::EEXIST) => {}
+            Err(e) => return Err(format!("mkdir /proc: {e}")),
+        }
+        sys::mount(c"proc", c"/proc", c"proc", 0, None).map_err(|e| format!("mount proc: {e}"))
+    })
+    .clone()
+    .map_err(Failed::from)
+}
+
+fn proc_mount_getdents() -> TrialResult {
+    ensure_booted()?;
+    ensure_proc()?;
+    let names = sys::list_dir(c"/proc").ctx("getdents64 /proc")?;
+    ensure!(
+        names.iter().any(|n| n == "self"),
+        "no /proc/self in {names:?}"
+    );
+    ensure!(names.iter().any(|n| n == "1"), "no /proc/1 in {names:?}");
+    Ok(())
+}
+
+fn lo_up_and_ping() -> TrialResult {
+    ensure_booted()?;
+    let sock = sys::socket(AF_INET, SOCK_DGRAM, 0).ctx("socket(AF_INET, SOCK_DGRAM)")?;
+    sys::if_up(&sock, "lo").ctx("SIOCGIFFLAGS/SIOCSIFFLAGS lo")?;
+    let flags = sys::if_flags(&sock, "lo").ctx("SIOCGIFFLAGS lo")?;
+    ensure!(flags & IFF_UP != 0, "lo flags {flags:#x} lack IFF_UP");
+    let (id, seq) = (0x4c4b, 1);
+    let (echo, rtt) =
+        icmp::ping([127, 0, 0, 1], id, seq, Duration::from_secs(5)).ctx("ping 127.0.0.1")?;
+    ensure_eq!(echo.icmp_type, ICMP_ECHOREPLY);
+    ensure_eq!((echo.id, echo.seq), (id, seq));
+    ensure_eq!(echo.src, [127, 0, 0, 1]);
+    ensure!(
+        echo.checksum_ok,
+        "bad ICMP checksum in reply {echo:?} (rtt {rtt:?})"
+    );
+    Ok(())
+}
+
+fn thread_blocks_in_read() -> TrialResult {
+    ensure_booted()?;
+    let (r, w) = sys::pipe2(0).ctx("pipe2")?;
+    let total = PIPE_BUF + 1;
+    let data: Vec<u8> = (0..total).map(|i| (i % 251) as u8).collect();
+    let (tx, rx) = mpsc::channel();
+    let reader = thread::spawn(move || {
+        let mut got = Vec::with_capacity(total);
+        let mut buf = [0u8; 1024];
+        while got.len() < total {
+            match sys::read(&r, &mut buf) {
+                Ok(0) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) => {
+                    let _ = tx.send(Err(format!("read: {e}")));
+                    return;
+                }
+            }
+        }
+        let _ = tx.send(Ok(got));
+    });
+    // Let the reader block in read() on the empty pipe first.
+    thread::sleep(Duration::from_millis(50));
+    for piece in data.chunks(1000) {
+        ensure_eq!(sys::write(&w, piece).ctx("write")?, piece.len());
+        thread::sleep(Duration::from_millis(5));
+    }
+    let got = match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(r) => r.map_err(Failed::from)?,
+        Err(_) => return Err("the reader thread did not finish within 10 s".into()),
+    };
+    reader.join().map_err(|_| "reader thread panicked")?;
+    ensure_eq!(got.len(), total);
+    ensure!(got == data, "data read differs from data written");
+    Ok(())
+}
+
+fn count_tasks() -> Result<usize, Failed> {
+    let names = sys::list_dir(c"/proc/1/task").ctx("getdents64 /proc/1/task")?;
+    Ok(names.iter().filter(|n| *n != "." && *n != "..").count())
+}
+
+fn many_threads_exit() -> TrialResult {
+    ensure_booted()?;
+    ensure_proc()?;
+    // Let host tasks of earlier trials finish exiting before counting.
+    let mut before = count_tasks()?;
+    wait_for(Duration::from_secs(2), || {
+        thread::sleep(Duration::from_millis(50));
+        let now = count_tasks().unwrap_or(usize::MAX);
+        std::mem::replace(&mut before, now) == now
+    });
+    let threads: Vec<_> = (0..64).map(|_| thread::spawn(sys::getpid)).collect();
+    for t in threads {
+        let pid = t.join().map_err(|_| "thread panicked")?;
+        ensure_eq!(pid, Ok(1), "getpid in a new host thread");
+    }
+    let mut after = 0;
+    let settled = wait_for(Duration::from_secs(2), || {
+        after = count_tasks().unwrap_or(usize::MAX);
+        after == before
+    });
+    ensure!(
+        settled,
+        "/proc/1/task has {after} entries 2 s after 64 threads exited, {before} before"
+    );
+    Ok(())
+}
+
+fn unknown_syscall_is_enosys() -> TrialResult {
+    ensure_booted()?;
+    for no in [1000, -1, sysno::NR_SYSCALLS] {
+        // SAFETY: no such system call, and no argument is an address.
+        let r = unsafe { sys::syscall(no, [0; 6]) };
+        ensure_eq!(r, Err(Errno::ENOSYS), "syscall {no}");
+    }
+    ensure_eq!(sys::getpid().ctx("getpid afterwards")?, 1);
+    Ok(())
+}
+
+fn uname_reports_lkl() -> TrialResult {
+    ensure_booted()?;
+    let u = sys::uname().ctx("uname")?;
+    ensure_eq!(c_field(&u.sysname), "Linux");
+    let release = c_field(&u.release);
+    ensure!(release.starts_with("6.12"), "release {release:?}");
+    Ok(())
+}
+
+fn halt() -> TrialResult {
+    ensure_booted()?;
+    ensure!(sys::is_running(), "lkl_is_running() == 0 before the halt");
+    sys::halt().ctx("lkl_sys_halt")?;
+    ensure!(!sys::is_running(), "lkl_is_running() != 0 after the halt");
+    ensure_eq!(sys::getpid(), Err(Errno::ENODEV), "syscall after the halt");
+    ensure!(sys::cleanup_after_halt(), "lkl_cleanup not called");
+    ensure_eq!(
+        sys::getpid(),
+        Err(Errno::ENODEV),
+        "syscall after lkl_cleanup"
+    );
+    Ok(())
+}
