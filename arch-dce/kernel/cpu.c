@@ -2,15 +2,22 @@
 /*
  * The CPU: one lock that the host thread running kernel code owns.
  *
- * The owner may take it again (count > 1, e.g. an interrupt raised from a
- * system call).  Other host threads sleep until the owner releases it.  An
- * interrupt raised while another thread owns the CPU is left pending; the
- * owner runs it when it releases the CPU or enables interrupts.
+ * The owner may take it again (count > 1).  Other host threads sleep until
+ * the owner releases it.  An interrupt raised while another thread owns the
+ * CPU is left pending; the owner runs it when it releases the CPU or enables
+ * interrupts.
+ *
+ * When nothing runs, the idle task's host thread parks in arch_cpu_idle()
+ * with the tick stopped and the CPU free.  An interrupt then runs in the
+ * idle task's context on the thread that raised it; a system call or an
+ * interrupt that made a task runnable hands the CPU back to the idle thread
+ * ("kick"), which schedules.
  */
 
 #include <linux/cpu.h>
 #include <linux/sched.h>
 #include <linux/sched/stat.h>
+#include <linux/sched/task.h>
 #include <linux/tick.h>
 #include <linux/irqflags.h>
 #include <asm/host_ops.h>
@@ -25,6 +32,8 @@ static struct lkl_cpu {
 	unsigned int count;
 	unsigned int sleepers;
 	struct lkl_sem *sem;
+	struct lkl_sem *idle_sem;
+	bool idle;
 	bool shutdown;
 } cpu;
 
@@ -40,7 +49,8 @@ int lkl_cpu_init(void)
 {
 	cpu.lock = lkl_ops->mutex_alloc(0);
 	cpu.sem = lkl_ops->sem_alloc(0);
-	if (!cpu.lock || !cpu.sem) {
+	cpu.idle_sem = lkl_ops->sem_alloc(0);
+	if (!cpu.lock || !cpu.sem || !cpu.idle_sem) {
 		lkl_cpu_cleanup();
 		return -ENOMEM;
 	}
@@ -53,8 +63,11 @@ void lkl_cpu_cleanup(void)
 		lkl_ops->mutex_free(cpu.lock);
 	if (cpu.sem)
 		lkl_ops->sem_free(cpu.sem);
+	if (cpu.idle_sem)
+		lkl_ops->sem_free(cpu.idle_sem);
 	cpu.lock = NULL;
 	cpu.sem = NULL;
+	cpu.idle_sem = NULL;
 }
 
 int lkl_cpu_get(void)
@@ -78,10 +91,28 @@ int lkl_cpu_get(void)
 	return 0;
 }
 
-void lkl_cpu_put(void)
+/* Give the CPU, held once, to the parked idle thread.  Lock held. */
+static void kick_idle(void)
+{
+	cpu.owner = init_task.thread.tid;
+	cpu.idle = false;
+	lkl_ops->sem_up(cpu.idle_sem);
+}
+
+void lkl_cpu_kick_idle(void)
 {
 	lkl_ops->mutex_lock(cpu.lock);
-	if (WARN_ON(!is_owner(lkl_ops->thread_self()))) {
+	WARN_ON(!cpu.idle || cpu.count != 1);
+	kick_idle();
+	lkl_ops->mutex_unlock(cpu.lock);
+}
+
+void lkl_cpu_put(void)
+{
+	lkl_thread_t self = lkl_ops->thread_self();
+
+	lkl_ops->mutex_lock(cpu.lock);
+	if (WARN_ON(!is_owner(self))) {
 		lkl_ops->mutex_unlock(cpu.lock);
 		return;
 	}
@@ -92,17 +123,28 @@ void lkl_cpu_put(void)
 		lkl_ops->mutex_lock(cpu.lock);
 	}
 
-	/*
-	 * Leaving the kernel from a host task while other tasks can run: let
-	 * them run now.  The host task sleeps until its thread comes back.
-	 */
-	if (cpu.count == 1 && !cpu.shutdown &&
-	    test_thread_flag(TIF_HOST_THREAD) && !single_task_running()) {
-		lkl_ops->mutex_unlock(cpu.lock);
-		lkl_sched_jb();
-		lkl_ops->mutex_lock(cpu.lock);
-		/* The CPU now belongs to the next task's thread, or to us. */
-		if (!is_owner(lkl_ops->thread_self())) {
+	if (cpu.count == 1 && !cpu.shutdown) {
+		/*
+		 * A host task stays current after its system call only while
+		 * nothing else can run and its own thread leaves: back-to-back
+		 * calls then switch nothing.  Otherwise it sleeps until its
+		 * thread comes back, and the next task (or idle) runs.
+		 */
+		if (test_thread_flag(TIF_HOST_THREAD) &&
+		    (!single_task_running() ||
+		     !lkl_ops->thread_equal(current->thread.tid, self))) {
+			lkl_ops->mutex_unlock(cpu.lock);
+			lkl_sched_jb();
+			lkl_ops->mutex_lock(cpu.lock);
+			/* The CPU now belongs to the next task's thread. */
+			if (!is_owner(self)) {
+				lkl_ops->mutex_unlock(cpu.lock);
+				return;
+			}
+		}
+		/* An interrupt woke a task up while idle: idle schedules. */
+		if (cpu.idle && is_idle_task(current) && need_resched()) {
+			kick_idle();
 			lkl_ops->mutex_unlock(cpu.lock);
 			return;
 		}
@@ -165,6 +207,11 @@ void lkl_cpu_shutdown(void)
 {
 	lkl_ops->mutex_lock(cpu.lock);
 	cpu.shutdown = true;
+	/* Threads waiting for the CPU give up with -ENODEV. */
+	while (cpu.sleepers) {
+		cpu.sleepers--;
+		lkl_ops->sem_up(cpu.sem);
+	}
 	lkl_ops->mutex_unlock(cpu.lock);
 }
 
@@ -174,12 +221,63 @@ bool lkl_cpu_is_shutdown(void)
 }
 
 /*
- * Nothing to run: hand the CPU over to the idle host task, whose thread
- * releases it.  The idle task runs again when there is nothing else to do
- * once more.
+ * Park the idle thread: free the CPU and wait for a kick.  Returns false
+ * without parking if interrupts became pending, true after a kick.
+ */
+static bool idle_park(void)
+{
+	lkl_ops->mutex_lock(cpu.lock);
+	if (READ_ONCE(irqs_pending) || cpu.shutdown) {
+		lkl_ops->mutex_unlock(cpu.lock);
+		return false;
+	}
+	WARN_ON(cpu.count != 1);
+	cpu.count = 0;
+	cpu.owner = 0;
+	cpu.idle = true;
+	if (cpu.sleepers) {
+		cpu.sleepers--;
+		lkl_ops->sem_up(cpu.sem);
+	}
+	lkl_ops->mutex_unlock(cpu.lock);
+
+	lkl_ops->sem_down(cpu.idle_sem);
+
+	/* The kicker handed the CPU over, or the halt wants us gone. */
+	if (current->thread.dead)
+		lkl_ops->thread_exit();
+	lkl_ops->mutex_lock(cpu.lock);
+	cpu.count = 1;
+	lkl_ops->mutex_unlock(cpu.lock);
+	return true;
+}
+
+/* At the halt: make a parked idle thread exit.  Returns false if not parked. */
+bool lkl_cpu_unpark_dead_idle(void)
+{
+	bool parked;
+
+	lkl_ops->mutex_lock(cpu.lock);
+	parked = cpu.idle;
+	if (parked) {
+		init_task.thread.dead = true;
+		lkl_ops->sem_up(cpu.idle_sem);
+	}
+	lkl_ops->mutex_unlock(cpu.lock);
+	return parked;
+}
+
+/*
+ * Nothing to run.  Called with interrupts disabled and the tick stopped;
+ * returns with interrupts enabled once there may be something to do.
  */
 void arch_cpu_idle(void)
 {
-	lkl_wakeup_idle_host_task();
+	/* Parked with interrupts enabled: raising one runs it at once. */
 	raw_local_irq_enable();
+	while (!need_resched() && !lkl_cpu_is_shutdown()) {
+		if (idle_park())
+			return;
+		run_irqs();
+	}
 }

@@ -45,7 +45,6 @@ static void *syscall_table[__NR_syscalls] = {
 };
 
 static struct task_struct *host0;
-static struct task_struct *idle_host_task;
 static struct lkl_tls_key *task_key;
 
 int lkl_host_task_stub(void *unused)
@@ -85,7 +84,7 @@ static void del_host_task(void *arg)
 	struct task_struct *task = arg;
 
 	/* host0 is the init task: it lives as long as the kernel. */
-	if (task == host0 || lkl_cpu_get() < 0)
+	if (task == host0 || !lkl_is_running() || lkl_cpu_get() < 0)
 		return;
 	lkl_switch_to_host_task(task);
 	lkl_exit_host_task();
@@ -135,44 +134,6 @@ long lkl_syscall(long no, long *params)
 	lkl_cpu_put();
 	return ret;
 }
-
-static int idle_host_task_loop(void *unused)
-{
-	struct thread_struct *t = &current->thread;
-
-	set_thread_flag(TIF_HOST_THREAD);
-	snprintf(current->comm, sizeof(current->comm), "idle_host_task");
-	idle_host_task = current;
-
-	for (;;) {
-		lkl_cpu_put();
-		lkl_ops->sem_down(t->sched_sem);
-		if (t->dead) {
-			lkl_ops->thread_exit();
-			return 0;
-		}
-		schedule_tail(t->prev_sched);
-	}
-}
-
-/* From arch_cpu_idle(): let the idle host task release the CPU. */
-void lkl_wakeup_idle_host_task(void)
-{
-	if (!need_resched() && idle_host_task)
-		wake_up_process(idle_host_task);
-}
-
-static int __init idle_host_task_init(void)
-{
-	pid_t pid;
-
-	pid = kernel_thread(idle_host_task_loop, NULL, "idle_host_task",
-			    CLONE_FS | CLONE_FILES | CLONE_SIGHAND);
-	if (pid < 0)
-		panic("lkl: cannot create the idle host task: %d\n", pid);
-	return 0;
-}
-early_initcall(idle_host_task_init);
 
 /*
  * Called once, as the init task, when the kernel has booted: the init task

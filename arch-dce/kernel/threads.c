@@ -224,7 +224,12 @@ void lkl_switch_to_host_task(struct task_struct *task)
 		return;
 
 	wake_up_process(task);
-	lkl_sched_jb();
+	if (is_idle_task(current))
+		/* The CPU was idle: its thread schedules the task in. */
+		lkl_cpu_kick_idle();
+	else
+		/* Borrow the current host task to switch it out. */
+		lkl_sched_jb();
 	lkl_ops->sem_down(task->thread.sched_sem);
 	schedule_tail(task->thread.prev_sched);
 }
@@ -266,8 +271,15 @@ void lkl_threads_cleanup(void)
 		if (t != current)
 			kill_host_thread(t);
 	}
-	if (current != &init_task)
+	if (current == &init_task)
+		return;
+	if (lkl_cpu_unpark_dead_idle()) {
+		/* The idle thread was parked in arch_cpu_idle(). */
+		lkl_ops->thread_join(init_task.thread.tid);
+		init_task.thread.has_thread = false;
+	} else {
 		kill_host_thread(&init_task);
+	}
 }
 
 unsigned long __get_wchan(struct task_struct *p)

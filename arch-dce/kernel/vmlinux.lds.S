@@ -16,12 +16,13 @@ jiffies = jiffies_64;
 
 SECTIONS
 {
-	__init_begin = .;
 	HEAD_TEXT_SECTION
 	INIT_TEXT_SECTION(PAGE_SIZE)
 	INIT_DATA_SECTION(16)
 	PERCPU_SECTION(L1_CACHE_BYTES)
-	__init_end = .;
+	/* Only relative to one section do these survive the host's link. */
+	__init_begin = _sinittext;
+	__init_end = _einittext;
 
 	_stext = .;
 	_text = .;

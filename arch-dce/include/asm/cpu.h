@@ -13,6 +13,8 @@ void lkl_cpu_put(void);
 int lkl_cpu_try_run_irq(int irq);
 void lkl_cpu_clear_irqs_pending(void);
 void lkl_cpu_change_owner(lkl_thread_t owner);
+void lkl_cpu_kick_idle(void);
+bool lkl_cpu_unpark_dead_idle(void);
 void lkl_cpu_shutdown(void);
 bool lkl_cpu_is_shutdown(void);
 void lkl_cpu_cleanup(void);

@@ -4,7 +4,6 @@
 
 int lkl_syscalls_init(void);
 void lkl_syscalls_cleanup(void);
-void lkl_wakeup_idle_host_task(void);
 void lkl_syscalls_adopt_host0(void);
 
 #include <asm-generic/syscalls.h>

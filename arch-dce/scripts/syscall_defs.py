@@ -1,0 +1,484 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Generate lkl/asm/syscall_defs.h: one lkl_sys_<name>() per system call.
+
+For every system call of the asm-generic table that the library has, the
+header gets
+
+    static inline long lkl_sys_<name>(<typed arguments>)
+    {
+            long lkl_params[6] = { (long)arg1, ... };
+
+            return lkl_syscall(__lkl__NR_<name>, lkl_params);
+    }
+
+where the argument types are the kernel's, spelled with the renamed UAPI
+names of headers_install.py (``size_t`` -> ``__lkl__kernel_size_t``,
+``struct stat *`` -> ``struct lkl_stat *``, ...).
+
+Where the pieces come from, none of which needs a kernel patch:
+
+* The system call table: the exported (not yet renamed) ``asm/unistd.h``,
+  run through the C compiler the way the kernel builds its own table, so the
+  arch's ``__ARCH_WANT_*`` choices and the word size apply.  That gives
+  ``__NR_<name>`` -> number -> ``sys_<function>`` (e.g. ``__NR_fstat`` ->
+  ``sys_newfstat``); the wrapper is named after ``__NR_<name>``.
+* The prototypes: the ``asmlinkage long sys_<function>(...)`` declarations
+  of the kernel tree's ``include/linux/syscalls.h`` (its ``#if`` blocks
+  evaluated against the kernel .config), ``__user`` dropped.
+* What the built kernel really has (optional): ``System.map`` tells which
+  ``sys_*`` functions are built rather than aliases of ``sys_ni_syscall``
+  (the weak COND_SYSCALL aliases), and the arch's table
+  (``arch/lkl/kernel/syscalls.c``) lists the calls it maps to
+  ``sys_ni_syscall`` with ``#define sys_<name> sys_ni_syscall``.
+
+Calls left out are listed, with the reason, in a comment of the generated
+header: not in the table, not built, no prototype, or an argument type that
+has no UAPI spelling.
+
+Usage: syscall_defs.py --uapi DIR --kernel-src DIR [--config FILE]
+                       [--system-map FILE] [--arch-table FILE] -o FILE
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import headers_install as hi  # noqa: E402  (our own module, next to us)
+
+# Kernel-internal types of syscalls.h prototypes -> their UAPI spelling
+# (renamed afterwards like every UAPI name) or a plain C type.
+KERNEL_TYPES = {
+    'u8': '__u8', 'u16': '__u16', 'u32': '__u32', 'u64': '__u64',
+    's8': '__s8', 's16': '__s16', 's32': '__s32', 's64': '__s64',
+    'uint32_t': '__u32',
+    'size_t': '__kernel_size_t',
+    'ssize_t': '__kernel_ssize_t',
+    'loff_t': '__kernel_loff_t',
+    'off_t': '__kernel_off_t',
+    'pid_t': '__kernel_pid_t',
+    'uid_t': '__kernel_uid32_t',
+    'gid_t': '__kernel_gid32_t',
+    'qid_t': '__kernel_uid32_t',
+    'old_uid_t': '__kernel_old_uid_t',
+    'old_gid_t': '__kernel_old_gid_t',
+    'umode_t': '__kernel_mode_t',
+    'clockid_t': '__kernel_clockid_t',
+    'timer_t': '__kernel_timer_t',
+    'key_t': '__kernel_key_t',
+    'mqd_t': '__kernel_mqd_t',
+    'rwf_t': '__kernel_rwf_t',
+    'fd_set': '__kernel_fd_set',
+    'key_serial_t': '__s32',
+}
+
+# Types of a wrapper argument that need two longs on a 32-bit host.
+WIDE_TYPES = ('__kernel_loff_t', '__u64', '__s64', 'long long')
+
+C_TYPE_WORDS = ('void', 'char', 'short', 'int', 'long', 'signed', 'unsigned',
+                'const', 'volatile', '_Bool', 'float', 'double')
+
+PROTO_RE = re.compile(r'asmlinkage\s+long\s+(sys_\w+)\s*\(([^;]*?)\)\s*;')
+COND_RE = re.compile(r'^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$')
+NI_RE = re.compile(r'^\s*#\s*define\s+(sys_\w+)\s+sys_ni_syscall\b', re.M)
+ENTRY = 'LKL_SYSCALL_ENTRY'
+
+
+class Skip(Exception):
+    """A system call that gets no wrapper; the message says why."""
+
+
+# --- the system call table -------------------------------------------------
+
+def run_cpp(cc, uapi, source, dump_macros):
+    """Preprocess @source against the exported headers in @uapi."""
+    with tempfile.NamedTemporaryFile('w', suffix='.c', delete=False) as f:
+        f.write(source)
+        path = f.name
+    cmd = cc.split() + ['-E', '-P', '-nostdinc', '-I', uapi, path]
+    if dump_macros:
+        cmd.insert(-1, '-dM')
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True)
+    finally:
+        os.unlink(path)
+    if res.returncode:
+        raise RuntimeError(f'{" ".join(cmd)} failed:\n{res.stderr}')
+    return res.stdout
+
+
+def c_int(expr, macros, depth=0):
+    """Value of a __NR_ expression: a number, a macro or (parenthesized)."""
+    expr = expr.strip()
+    while expr.startswith('(') and expr.endswith(')'):
+        expr = expr[1:-1].strip()
+    if re.fullmatch(r'\d+', expr):
+        return int(expr)
+    if expr in macros and depth < 16:
+        return c_int(macros[expr], macros, depth + 1)
+    m = re.fullmatch(r'(\w+)\s*\+\s*(\d+)', expr)
+    if m:
+        base = c_int(m.group(1), macros, depth + 1)
+        return None if base is None else base + int(m.group(2))
+    return None
+
+
+def syscall_table(cc, uapi):
+    """Return ({name: nr}, {nr: function}, bits per long)."""
+    first = '#include <asm/unistd.h>\n'
+    macros = {}
+    for line in run_cpp(cc, uapi, first, True).splitlines():
+        m = re.match(r'#define\s+(\w+)\s+(.*)$', line)
+        if m:
+            macros[m.group(1)] = m.group(2)
+    bits = 8 * int(macros.get('__SIZEOF_LONG__', '8'))
+
+    names = {}
+    for name in macros:
+        if not name.startswith('__NR_') or name == '__NR_syscalls':
+            continue
+        nr = c_int(name, macros)
+        if nr is not None:
+            names[name[len('__NR_'):]] = nr
+
+    # Include the table again with __SYSCALL() printing its arguments, as
+    # the kernel does to build its syscall table.
+    again = (first + '#undef __SYSCALL\n'
+             f'#define __SYSCALL(nr, call) {ENTRY} nr call\n'
+             '#include <asm-generic/unistd.h>\n')
+    table = {}
+    for m in re.finditer(ENTRY + r'\s+([()\w\s+]+?)\s+(\w+)\s*$',
+                         run_cpp(cc, uapi, again, False), re.M):
+        nr = c_int(m.group(1), macros)
+        if nr is not None:
+            table[nr] = m.group(2)
+    return names, table, bits
+
+
+# --- what the built kernel has ---------------------------------------------
+
+def read_system_map(path):
+    """The sys_* functions that are built (not sys_ni_syscall aliases)."""
+    addr = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[1] in 'TtWw':
+                addr.setdefault(parts[2], parts[0])
+    ni = addr.get('sys_ni_syscall')
+    return {sym for sym, a in addr.items()
+            if sym.startswith('sys_') and a != ni}
+
+
+def read_arch_table(path):
+    """The sys_* functions the arch's table replaces by sys_ni_syscall."""
+    with open(path) as f:
+        return set(NI_RE.findall(f.read()))
+
+
+def read_config(path):
+    """{CONFIG_X: value} of a kernel .config."""
+    config = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r'(CONFIG_\w+)=(.*)$', line.strip())
+            if m:
+                config[m.group(1)] = m.group(2)
+    return config
+
+
+# --- prototypes --------------------------------------------------------------
+
+def eval_cond(expr, defined, values):
+    """Evaluate a preprocessor condition; None when it is beyond us."""
+    expr = re.sub(r'defined\s*\(\s*(\w+)\s*\)|defined\s+(\w+)',
+                  lambda m: ' 1 ' if (m.group(1) or m.group(2)) in defined
+                  else ' 0 ', expr)
+    expr = expr.replace('&&', ' and ').replace('||', ' or ')
+    expr = re.sub(r'!(?!=)', ' not ', expr)
+    expr = re.sub(r'\b[A-Za-z_]\w*\b',
+                  lambda m: m.group(0) if m.group(0) in ('and', 'or', 'not')
+                  else str(values.get(m.group(0), 0)), expr)
+    try:
+        return bool(eval(expr, {'__builtins__': {}}, {}))
+    except Exception:
+        return None
+
+
+def active_text(text, defined, values):
+    """@text without the lines of #if branches that are not compiled.
+
+    Conditions that cannot be evaluated keep both branches.
+    """
+    out = []
+    stack = []      # per level: [active now, some branch taken, known]
+    for line in text.split('\n'):
+        m = COND_RE.match(line)
+        if not m:
+            if all(level[0] for level in stack):
+                out.append(line)
+            continue
+        kind, rest = m.group(1), m.group(2).strip()
+        if kind in ('if', 'ifdef', 'ifndef'):
+            if kind == 'ifdef':
+                val = rest.split()[0] in defined
+            elif kind == 'ifndef':
+                val = rest.split()[0] not in defined
+            else:
+                val = eval_cond(rest, defined, values)
+            if val is None:
+                stack.append([True, False, False])
+            else:
+                stack.append([val, val, True])
+        elif kind == 'elif' and stack:
+            level = stack[-1]
+            val = eval_cond(rest, defined, values)
+            if not level[2] or val is None:
+                level[:] = [True, False, False]
+            else:
+                level[0] = val and not level[1]
+                level[1] = level[1] or val
+        elif kind == 'else' and stack:
+            level = stack[-1]
+            level[0] = not level[1] if level[2] else True
+        elif kind == 'endif' and stack:
+            stack.pop()
+    return '\n'.join(out)
+
+
+def read_prototypes(path, config, bits):
+    """{sys_name: [parameter declarations]} of syscalls.h."""
+    with open(path) as f:
+        text = hi.strip_comments(f.read())
+    defined = {k for k, v in config.items() if v != 'n'}
+    values = {k: 1 for k in defined}
+    values['BITS_PER_LONG'] = bits
+    text = active_text(text, defined, values)
+    protos = {}
+    for name, args in PROTO_RE.findall(text):
+        params = [' '.join(p.replace('__user', ' ').split())
+                  for p in hi._split_top(hi.TOKEN_RE.findall(args), ',')
+                  for p in [' '.join(p)]]
+        if params == ['void']:
+            params = []
+        if name in protos and protos[name] != params:
+            protos[name] = None     # config-dependent: cannot tell which
+        else:
+            protos.setdefault(name, params)
+    return protos
+
+
+# --- wrappers ------------------------------------------------------------------
+
+class Wrapper:
+    def __init__(self, name, func, params, syms, bits):
+        self.name = name
+        self.func = func
+        self.args = []      # (type, name)
+        self.tags = set()
+        self.headers = set()
+        used = set()
+        for i, param in enumerate(params, 1):
+            ctype, pname = self._param(param, syms)
+            if bits == 32 and '*' not in ctype and \
+                    any(w in ctype for w in map(hi.rename, WIDE_TYPES)):
+                raise Skip('64-bit argument on a 32-bit host')
+            pname = pname or f'arg{i}'
+            while pname in used:
+                pname += '_'
+            used.add(pname)
+            self.args.append((ctype, pname))
+
+    def _param(self, param, syms):
+        toks = hi.TOKEN_RE.findall(param)
+        name = None
+        if len(toks) > 1 and hi.is_ident(toks[-1]) and \
+                not self._is_type_word(toks[-1], syms) and \
+                toks[-2] not in ('struct', 'union', 'enum'):
+            name = toks.pop()
+        out = []
+        i = 0
+        while i < len(toks):
+            t = toks[i]
+            if t in ('struct', 'union') and i + 1 < len(toks):
+                tag = toks[i + 1]
+                new = tag if hi.PREFIXED_RE.match(tag) else hi.rename(tag)
+                out += [t, new]
+                self.tags.add(f'{t} {new}')
+                if tag in syms.tags:
+                    self.headers.add(syms.tags[tag])
+                i += 2
+                continue
+            if t == 'enum' and i + 1 < len(toks):
+                out.append('int')   # passed by value as an int
+                i += 2
+                continue
+            if t in KERNEL_TYPES:
+                t = KERNEL_TYPES[t]
+            for word in t.split():
+                if word in C_TYPE_WORDS or word == '*':
+                    out.append(word)
+                elif word in syms.typedefs:
+                    out.append(hi.rename(word))
+                    self.headers.add(syms.typedefs[word])
+                else:
+                    raise Skip(f'type {word} has no UAPI spelling')
+            i += 1
+        ctype = ' '.join(out).replace('* *', '**')
+        return ctype, name
+
+    @staticmethod
+    def _is_type_word(word, syms):
+        return word in C_TYPE_WORDS or word in KERNEL_TYPES or \
+            word in syms.typedefs
+
+    def render(self):
+        decls = []
+        for ctype, pname in self.args:
+            sep = '' if ctype.endswith('*') else ' '
+            decls.append(f'{ctype}{sep}{pname}')
+        head = f'static inline long lkl_sys_{self.name}('
+        line = head + (', '.join(decls) or 'void') + ')'
+        if len(line.expandtabs()) > 80 and decls:
+            # one argument per line, aligned after the parenthesis
+            pad = '\t' * (len(head) // 8) + ' ' * (len(head) % 8)
+            line = head + (',\n' + pad).join(decls) + ')'
+        if self.args:
+            values = ', '.join(f'(long){p}' for _, p in self.args)
+            init = f'\tlong lkl_params[6] = {{ {values} }};'
+            if len(init.expandtabs()) > 80:
+                init = ('\tlong lkl_params[6] = {\n\t\t' +
+                        ',\n\t\t'.join(f'(long){p}' for _, p in self.args) +
+                        '\n\t};')
+        else:
+            init = '\tlong lkl_params[6] = { 0 };'
+        return (f'{line}\n{{\n{init}\n\n'
+                f'\treturn lkl_syscall({hi.rename("__NR_" + self.name)}, '
+                'lkl_params);\n}\n')
+
+
+def wrap_lines(prefix, words, width=78):
+    """Comment lines starting with @prefix listing @words."""
+    lines, cur = [], prefix
+    for w in words:
+        if len(cur) + len(w) + 1 > width:
+            lines.append(cur.rstrip())
+            cur = ' *\t'
+        cur += w + ' '
+    lines.append(cur.rstrip())
+    return lines
+
+
+def generate(args):
+    headers, _ = hi.find_headers(args.uapi, list(hi.ROOT_HEADERS) + args.add,
+                                 args.kernel_src)
+    syms = hi.collect(headers)
+    names, table, bits = syscall_table(args.cc, args.uapi)
+    config = read_config(args.config) if args.config else {}
+    protos = read_prototypes(
+        os.path.join(args.kernel_src, 'include/linux/syscalls.h'), config,
+        bits)
+    built = read_system_map(args.system_map) if args.system_map else None
+    arch_ni = read_arch_table(args.arch_table) if args.arch_table else set()
+
+    wrappers, skipped = [], {}
+    for name in sorted(names, key=lambda n: (names[n], n)):
+        func = table.get(names[name])
+        try:
+            if func is None:
+                raise Skip('no entry in the table')
+            if func == 'sys_ni_syscall':
+                raise Skip('not implemented (sys_ni_syscall)')
+            if func in arch_ni:
+                raise Skip('left out by the arch (arch/lkl/kernel/syscalls.c)')
+            if built is not None and func not in built:
+                raise Skip('not built with this configuration')
+            if func not in protos:
+                raise Skip(f'no prototype for {func} in syscalls.h')
+            if protos[func] is None:
+                raise Skip(f'{func} has config-dependent prototypes')
+            wrappers.append(Wrapper(name, func, protos[func], syms, bits))
+        except Skip as e:
+            skipped.setdefault(str(e), []).append(name)
+
+    includes = {'asm/host_ops.h', 'asm/unistd.h'}
+    tags = set()
+    for w in wrappers:
+        includes |= w.headers
+        tags |= w.tags
+
+    out = ['/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */',
+           '/*',
+           ' * Generated by arch/lkl/scripts/syscall_defs.py: do not edit.',
+           ' *',
+           ' * lkl_sys_<name>() runs system call __lkl__NR_<name> on the',
+           ' * calling thread and returns its result: >= 0, or a negative',
+           ' * LKL_E* error code.',
+           ' */',
+           '#ifndef _LKL_ASM_SYSCALL_DEFS_H',
+           '#define _LKL_ASM_SYSCALL_DEFS_H',
+           '']
+    out += [f'#include <lkl/{h}>' for h in sorted(includes)]
+    out += ['',
+            f'#if defined(__SIZEOF_LONG__) && __SIZEOF_LONG__ != {bits // 8}',
+            f'#error "lkl/asm/syscall_defs.h was generated for {bits}-bit long"',
+            '#endif',
+            '']
+    if skipped:
+        out += ['/*', ' * System calls without a wrapper, and why:']
+        for reason in sorted(skipped):
+            out += [' *', f' * {reason}:']
+            out += wrap_lines(' *\t', skipped[reason])
+        out += [' */', '']
+    out.append('/* Structures that are only passed by pointer. */')
+    out += [f'{t};' for t in sorted(tags)]
+    out.append('')
+    for w in wrappers:
+        out.append(w.render())
+    out.append('#endif /* _LKL_ASM_SYSCALL_DEFS_H */')
+    return '\n'.join(out) + '\n', len(wrappers), skipped
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description='Generate the lkl_sys_*() system call wrappers.')
+    ap.add_argument('--uapi', required=True, metavar='DIR',
+                    help="the kernel's headers_install output "
+                         '(INSTALL_HDR_PATH/include)')
+    ap.add_argument('--kernel-src', required=True, metavar='DIR',
+                    help='the kernel source tree (include/linux/syscalls.h)')
+    ap.add_argument('--config', metavar='FILE',
+                    help="the kernel's .config (for syscalls.h's #ifs)")
+    ap.add_argument('--system-map', metavar='FILE',
+                    help='System.map: leave out the calls not built')
+    ap.add_argument('--arch-table', metavar='FILE',
+                    help='the arch syscall table source '
+                         '(#define sys_x sys_ni_syscall)')
+    ap.add_argument('--add', action='append', default=[], metavar='HEADER',
+                    help='same as headers_install.py --add')
+    ap.add_argument('--cc', default=os.environ.get('CC', 'cc'),
+                    help='C compiler for the preprocessor (default: $CC '
+                         'or cc)')
+    ap.add_argument('-o', '--output', required=True, metavar='FILE')
+    ap.add_argument('-v', '--verbose', action='store_true')
+    args = ap.parse_args()
+    try:
+        text, count, skipped = generate(args)
+    except (OSError, RuntimeError, ValueError) as e:
+        print(f'syscall_defs.py: {e}', file=sys.stderr)
+        return 1
+    if hi.write_if_changed(args.output, text):
+        print(f'  GEN     {hi.show(args.output)}')
+    if args.verbose:
+        print(f'{count} wrappers')
+        for reason in sorted(skipped):
+            print(f'{reason}: {" ".join(skipped[reason])}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
