@@ -108,7 +108,53 @@ kernel: $(KBUILD_OUT)/.config
 	$(KMAKE) && if [ $$full = 1 ]; then \
 		echo $$(( $$(date +%s) - start )) > $(OUT)/.full-build-seconds; fi
 
-lkl: kernel
+lkl: kernel headers
+
+# ---------------------------------------------------------------------------
+# Headers for C programs: out/include/lkl.h and out/include/lkl/ (the UAPI
+# renamed LKL-style, and the lkl_sys_*() wrappers).  Without rsync, which
+# the kernel's headers_install needs, the "headers" output is copied instead.
+
+PYTHON3 ?= python3
+HDR_OUT := $(OUT)/hdr
+INC_OUT := $(OUT)/include
+
+headers: kernel
+	$(Q)if command -v rsync >/dev/null 2>&1; then \
+		$(KMAKE) headers_install INSTALL_HDR_PATH=$(HDR_OUT); \
+	else \
+		$(KMAKE) headers && echo "  INSTALL $(HDR_OUT)/include" && \
+		rm -rf $(HDR_OUT)/include && \
+		mkdir -p $(HDR_OUT) && cp -R $(KBUILD_OUT)/usr/include $(HDR_OUT)/ && \
+		find $(HDR_OUT)/include -type f ! -name '*.h' -exec rm -f {} +; \
+	fi
+	$(Q)$(PYTHON3) $(TOP)/arch-dce/scripts/headers_install.py \
+		--kernel-src $(SRC) --top $(TOP)/include/lkl.h \
+		$(HDR_OUT)/include $(INC_OUT)
+	$(Q)$(PYTHON3) $(TOP)/arch-dce/scripts/syscall_defs.py \
+		--uapi $(HDR_OUT)/include --kernel-src $(SRC) \
+		--config $(KBUILD_OUT)/.config --system-map $(KBUILD_OUT)/System.map \
+		--arch-table $(TOP)/arch-dce/kernel/syscalls.c \
+		-o $(INC_OUT)/lkl/asm/syscall_defs.h
+
+# C API test: the Rust POSIX host when it is built as a C library exporting
+# lkl_host_ops, else the minimal C host.
+CAPI_TEST := $(OUT)/tests/lkl-api-test
+RUST_HOST_LIB := $(RUST_DIR)/target/release/liblkl_posix_host.a
+
+.PHONY: capi-test
+capi-test: lkl
+	$(Q)mkdir -p $(dir $(CAPI_TEST))
+	$(Q)host=$(TOP)/tools/tests/posix-host-min.c; \
+	if nm -g --defined-only $(RUST_HOST_LIB) 2>/dev/null | \
+			grep -qw lkl_host_ops; then \
+		host="$(RUST_HOST_LIB) -ldl -lm"; \
+	fi; \
+	echo "  CC      $(patsubst $(TOP)/%,%,$(CAPI_TEST))"; \
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I$(INC_OUT) \
+		-o $(CAPI_TEST) $(TOP)/tools/tests/lkl-api-test.c $$host \
+		$(LKL_OBJ) -Wl,-z,noexecstack -lpthread
+	$(Q)$(CAPI_TEST)
 
 # ---------------------------------------------------------------------------
 # Programs and tests (Rust workspace under rust/).
@@ -118,15 +164,15 @@ demo: lkl
 
 test: lkl
 	$(Q)cd $(RUST_DIR) && $(CARGO) test --release --workspace
+	$(Q)$(MAKE) --no-print-directory capi-test
 
 bench: lkl
 	$(Q)$(TOP)/tools/bench.sh
 
 install: lkl
-	$(Q)install -d $(PREFIX)/lib $(PREFIX)/include/lkl
+	$(Q)install -d $(PREFIX)/lib $(PREFIX)/include
 	$(Q)install -m 0644 $(KBUILD_OUT)/lkl.o $(PREFIX)/lib/lkl.o
-	$(Q)$(KMAKE) headers_install INSTALL_HDR_PATH=$(OUT)/hdr >/dev/null
-	$(Q)install -m 0644 $(TOP)/arch-dce/include/uapi/asm/host_ops.h $(PREFIX)/include/lkl/host_ops.h
+	$(Q)cp -R $(INC_OUT)/. $(PREFIX)/include/
 
 clean:
 	$(Q)if [ -d $(KBUILD_OUT) ]; then $(KMAKE) clean; fi

@@ -24,4 +24,3 @@ start=$(date +%s.%N)
 make -s -C "$top" ARCH=lkl kernel >/dev/null
 end=$(date +%s.%N)
 printf '| kernel no-op rebuild | %.1f s |\n' "$(echo "$end - $start" | bc)"
-echo "| lkl.o size | $(stat -c %s "$out/kbuild/lkl.o") bytes |"

@@ -6,8 +6,8 @@
 # linux-source-6.12 tarball is present.
 set -euo pipefail
 
-tools="flex:flex bison:bison bc:bc gcc:gcc make:make xz:xz-utils perl:perl"
-files="/usr/include/libelf.h:libelf-dev"
+tools="flex:flex bison:bison bc:bc gcc:gcc make:make xz:xz-utils perl:perl clang:clang rsync:rsync"
+files="/usr/include/libelf.h:libelf-dev /usr/lib/llvm-14/lib/libclang.so:libclang-dev"
 missing=()
 
 for t in $tools; do
@@ -18,6 +18,10 @@ for f in $files; do
 done
 if [ "${1:-}" = "--source" ] && [ ! -f /usr/src/linux-source-6.12.tar.xz ]; then
 	missing+=(linux-source-6.12)
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+	echo "warning: cargo (the Rust toolchain) is not on PATH: the host, tests and demo need it" >&2
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -37,7 +37,8 @@ typedef long (*syscall_fn_t)(long, long, long, long, long, long);
 #define sys_mmap		sys_ni_syscall
 
 #undef __SYSCALL
-#define __SYSCALL(nr, call)	[nr] = (void *)(call),
+#define __SYSCALL(nr, call)	\
+	[nr] = (void *)(call),
 
 static void *syscall_table[__NR_syscalls] = {
 	[0 ... __NR_syscalls - 1] = (void *)sys_ni_syscall,

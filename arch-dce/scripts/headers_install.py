@@ -4,9 +4,10 @@
 
 Input is the tree produced by the kernel's ``headers_install`` for ARCH=lkl
 (``<INSTALL_HDR_PATH>/include``).  Output goes to ``<DEST>/lkl/``:
-``<DEST>/lkl/linux/*.h``, ``<DEST>/lkl/asm/*.h``, ``<DEST>/lkl/asm-generic/*.h``
-and so on, so that a program compiled with ``-I<DEST>`` can include
-``<lkl/linux/in.h>`` next to the host C library's own headers.
+``<DEST>/lkl/linux/*.h``, ``<DEST>/lkl/asm/*.h``,
+``<DEST>/lkl/asm-generic/*.h`` and so on, so that a program compiled with
+``-I<DEST>`` can include ``<lkl/linux/in.h>`` next to the host C library's
+own headers.
 
 Only the headers the library API needs are installed: the ROOT_HEADERS below
 (system call numbers and the types and constants system calls use, plus the
@@ -35,13 +36,28 @@ host C library or with the host's own Linux headers:
 
   Names that already start with lkl/LKL (after any underscores) are kept.
 
-A few headers need a fix before they can live next to the C library; the
-FIXUPS table below lists them, with the reason for each.
+  Structure members that C libraries define as macros (st_atime,
+  sa_handler, ...: LIBC_MACRO_MEMBERS) are renamed too.
+
+What else changes, so that the headers work whatever the C library:
+
+* ``__GLIBC__`` counts as undefined in ``#if``s (without_glibc()): the
+  definitions the UAPI leaves to glibc (libc-compat.h's struct in6_addr,
+  struct ifreq, ...; S_ISREG() in linux/stat.h) are renamed, so they clash
+  with nothing and must always be there.
+* linux/socket.h gets the socket ABI that the kernel keeps out of its UAPI
+  (struct sockaddr, struct user_msghdr, AF_*, SOCK_*, MSG_*, SOL_*, ...;
+  see SOCKET_ABI), read from the kernel tree, and linux/if.h takes its
+  struct sockaddr from there instead of <sys/socket.h> (FIXUPS).
 
 The module is also imported by syscall_defs.py, which generates the
 ``lkl_sys_*()`` wrappers with the same renaming.
 
-Usage: headers_install.py --kernel-src DIR [-v] [--add HEADER]... SRC_INCLUDE DEST
+Headers given with --top (the hand-written lkl.h) are copied to DEST/ as
+they are.
+
+Usage: headers_install.py --kernel-src DIR [-v] [--add HEADER]...
+                          [--top FILE]... SRC_INCLUDE DEST
 """
 
 import argparse
@@ -136,19 +152,20 @@ ROOT_HEADERS = (
 GENERATED = ('asm/syscall_defs.h',)
 
 
-def _fix_libc_compat(text, _ksrc):
-    # libc-compat.h turns off the kernel's definitions that glibc has
-    # already made (struct in6_addr, struct ifreq, ...).  With every name
-    # renamed there is nothing left to clash, and struct lkl_in6_addr must
-    # exist whatever libc headers were included first: take the
-    # "no C library seen" branch, which defines everything.
-    new, count = re.subn(r'^[ \t]*#[ \t]*if[ \t]+defined[ \t]*\([ \t]*__GLIBC__'
-                         r'[ \t]*\)[ \t]*$',
-                         '#if 0 /* lkl: all renamed, nothing clashes with libc */',
-                         text, flags=re.M)
-    if not count:
-        raise ValueError('no __GLIBC__ test found')
-    return new
+GLIBC_IF_RE = re.compile(r'^([ \t]*#[ \t]*(?:if|elif)\b.*)$', re.M)
+GLIBC_RE = re.compile(r'defined[ \t]*\([ \t]*__GLIBC__[ \t]*\)|'
+                      r'defined[ \t]+__GLIBC__\b|\b__GLIBC__\b')
+
+
+def without_glibc(text):
+    """@text with __GLIBC__ taken as undefined in #if and #elif.
+
+    The UAPI headers leave out what glibc defines too (struct in6_addr,
+    struct ifreq, S_ISREG(), ... through libc-compat.h or directly).  Once
+    renamed nothing clashes with libc any more, and the definitions must be
+    there whatever C library the program uses.
+    """
+    return GLIBC_IF_RE.sub(lambda m: GLIBC_RE.sub('0', m.group(1)), text)
 
 
 SOCKET_ABI_HEAD = '''
@@ -184,6 +201,11 @@ SOCKET_ABI = (
 SOCKET_ABI_EXTERN = ('O_CLOEXEC', 'O_NONBLOCK')
 
 
+def _names_in(expr):
+    """The identifiers of C expression @expr (not the number suffixes)."""
+    return set(re.findall(r'[A-Za-z_]\w*', re.sub(r'\b\d\w*', '', expr)))
+
+
 def _socket_abi(ksrc):
     """The text SOCKET_ABI describes, from the kernel tree @ksrc."""
     out = [SOCKET_ABI_HEAD.lstrip('\n')]
@@ -210,12 +232,9 @@ def _socket_abi(ksrc):
                 seen.setdefault(m.group(1), []).append(m.group(2))
         # Names defined more than once depend on the configuration.
         defines += [(n, v[0]) for n, v in seen.items() if len(v) == 1]
+    # Keep what only uses numbers and known names, until nothing moves.
     while True:
-        # Keep what only uses numbers and known names, until nothing moves.
-        ok = [(n, v) for n, v in defines
-              if all(w in known for w in re.findall(r'[A-Za-z_]\w*',
-                                                     re.sub(r'\b0x[\da-fA-F]+|\b\d\w*',
-                                                            '', v)))]
+        ok = [(n, v) for n, v in defines if _names_in(v) <= known]
         new = {n for n, _ in ok} - known
         if not new:
             break
@@ -237,7 +256,7 @@ def _fix_socket(text, ksrc):
 def _fix_if(text, _ksrc):
     # linux/if.h takes struct sockaddr from the C library; ours is in
     # linux/socket.h, which linux/if.h includes already.
-    new, count = re.subn(r'^[ \t]*#[ \t]*include[ \t]*<sys/socket\.h>[^\n]*\n',
+    new, count = re.subn(r'^[ \t]*#[ \t]*include[ \t]*<sys/socket\.h>.*\n',
                          '', text, flags=re.M)
     if not count:
         raise ValueError('no #include <sys/socket.h> found')
@@ -253,7 +272,6 @@ LIBC_MACRO_MEMBERS = ('st_atime', 'st_mtime', 'st_ctime', 'sa_handler',
                       'sa_sigaction', 'msg_cbytes')
 
 FIXUPS = {
-    'linux/libc-compat.h': _fix_libc_compat,
     'linux/socket.h': _fix_socket,
     'linux/if.h': _fix_if,
 }
@@ -315,6 +333,7 @@ def find_headers(src, roots, ksrc):
             raise FileNotFoundError(f'{path}: no such header')
         with open(path, encoding='utf-8') as f:
             text = f.read()
+        text = without_glibc(text)
         fix = FIXUPS.get(rel)
         if fix:
             try:
@@ -544,11 +563,18 @@ def show(path):
     return path if rel.startswith('..') else rel
 
 
-def install(src, dest, roots, ksrc, verbose=False):
+def install(src, dest, roots, ksrc, top_headers=(), verbose=False):
     headers, external = find_headers(src, roots, ksrc)
     syms = collect(headers)
     base = os.path.join(dest, 'lkl')
     installed = set(headers)
+
+    for path in top_headers:
+        with open(path, encoding='utf-8') as f:
+            text = f.read()
+        target = os.path.join(dest, os.path.basename(path))
+        if write_if_changed(target, text):
+            print(f'  HDRINST {show(target)}')
 
     for rel in sorted(headers):
         path = os.path.join(base, rel)
@@ -585,12 +611,15 @@ def main():
                     help='the kernel source tree (for the socket ABI)')
     ap.add_argument('--add', action='append', default=[], metavar='HEADER',
                     help='install HEADER (e.g. linux/virtio_net.h) too')
+    ap.add_argument('--top', action='append', default=[], metavar='FILE',
+                    help='copy FILE (e.g. lkl.h) as it is to DEST/')
     ap.add_argument('-v', '--verbose', action='store_true',
                     help='print a summary and the includes left to libc')
     args = ap.parse_args()
     roots = list(ROOT_HEADERS) + args.add
     try:
-        install(args.src, args.dest, roots, args.kernel_src, args.verbose)
+        install(args.src, args.dest, roots, args.kernel_src, args.top,
+                args.verbose)
     except (OSError, ValueError) as e:
         print(f'headers_install.py: {e}', file=sys.stderr)
         return 1

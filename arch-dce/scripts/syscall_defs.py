@@ -47,8 +47,10 @@ import subprocess
 import sys
 import tempfile
 
+# Our own module, next to us; no __pycache__ in the source tree.
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import headers_install as hi  # noqa: E402  (our own module, next to us)
+import headers_install as hi  # noqa: E402
 
 # Kernel-internal types of syscalls.h prototypes -> their UAPI spelling
 # (renamed afterwards like every UAPI name) or a plain C type.
@@ -76,8 +78,8 @@ KERNEL_TYPES = {
     'key_serial_t': '__s32',
 }
 
-# Types of a wrapper argument that need two longs on a 32-bit host.
-WIDE_TYPES = ('__kernel_loff_t', '__u64', '__s64', 'long long')
+# Argument types that need two longs on a 32-bit host (UAPI spelling).
+WIDE_TYPES = ('__kernel_loff_t', '__u64', '__s64')
 
 C_TYPE_WORDS = ('void', 'char', 'short', 'int', 'long', 'signed', 'unsigned',
                 'const', 'volatile', '_Bool', 'float', 'double')
@@ -260,9 +262,8 @@ def read_prototypes(path, config, bits):
     text = active_text(text, defined, values)
     protos = {}
     for name, args in PROTO_RE.findall(text):
-        params = [' '.join(p.replace('__user', ' ').split())
-                  for p in hi._split_top(hi.TOKEN_RE.findall(args), ',')
-                  for p in [' '.join(p)]]
+        toks = hi.TOKEN_RE.findall(args.replace('__user', ' '))
+        params = [' '.join(p) for p in hi._split_top(toks, ',')]
         if params == ['void']:
             params = []
         if name in protos and protos[name] != params:
@@ -272,20 +273,19 @@ def read_prototypes(path, config, bits):
     return protos
 
 
-# --- wrappers ------------------------------------------------------------------
+# --- wrappers ----------------------------------------------------------------
 
 class Wrapper:
     def __init__(self, name, func, params, syms, bits):
         self.name = name
         self.func = func
         self.args = []      # (type, name)
-        self.tags = set()
-        self.headers = set()
+        self.tags = set()       # declared: only pointers are passed
+        self.headers = set()    # where the typedefs used are
         used = set()
         for i, param in enumerate(params, 1):
-            ctype, pname = self._param(param, syms)
-            if bits == 32 and '*' not in ctype and \
-                    any(w in ctype for w in map(hi.rename, WIDE_TYPES)):
+            ctype, pname, wide = self._param(param, syms)
+            if bits == 32 and wide:
                 raise Skip('64-bit argument on a 32-bit host')
             pname = pname or f'arg{i}'
             while pname in used:
@@ -294,6 +294,7 @@ class Wrapper:
             self.args.append((ctype, pname))
 
     def _param(self, param, syms):
+        """(C type, name or None, 64-bit by value) of declaration @param."""
         toks = hi.TOKEN_RE.findall(param)
         name = None
         if len(toks) > 1 and hi.is_ident(toks[-1]) and \
@@ -301,6 +302,7 @@ class Wrapper:
                 toks[-2] not in ('struct', 'union', 'enum'):
             name = toks.pop()
         out = []
+        wide = False
         i = 0
         while i < len(toks):
             t = toks[i]
@@ -309,8 +311,6 @@ class Wrapper:
                 new = tag if hi.PREFIXED_RE.match(tag) else hi.rename(tag)
                 out += [t, new]
                 self.tags.add(f'{t} {new}')
-                if tag in syms.tags:
-                    self.headers.add(syms.tags[tag])
                 i += 2
                 continue
             if t == 'enum' and i + 1 < len(toks):
@@ -319,6 +319,8 @@ class Wrapper:
                 continue
             if t in KERNEL_TYPES:
                 t = KERNEL_TYPES[t]
+            wide = wide or t in WIDE_TYPES or \
+                (t == 'long' and out.count('long') == 1)
             for word in t.split():
                 if word in C_TYPE_WORDS or word == '*':
                     out.append(word)
@@ -329,7 +331,7 @@ class Wrapper:
                     raise Skip(f'type {word} has no UAPI spelling')
             i += 1
         ctype = ' '.join(out).replace('* *', '**')
-        return ctype, name
+        return ctype, name, wide and '*' not in out
 
     @staticmethod
     def _is_type_word(word, syms):
@@ -356,6 +358,8 @@ class Wrapper:
                         '\n\t};')
         else:
             init = '\tlong lkl_params[6] = { 0 };'
+        if self.func != 'sys_' + self.name:
+            line = f'/* {self.func}() */\n' + line
         return (f'{line}\n{{\n{init}\n\n'
                 f'\treturn lkl_syscall({hi.rename("__NR_" + self.name)}, '
                 'lkl_params);\n}\n')
@@ -424,8 +428,9 @@ def generate(args):
            '']
     out += [f'#include <lkl/{h}>' for h in sorted(includes)]
     out += ['',
+            '/* The wrappers pass every argument in one long. */',
             f'#if defined(__SIZEOF_LONG__) && __SIZEOF_LONG__ != {bits // 8}',
-            f'#error "lkl/asm/syscall_defs.h was generated for {bits}-bit long"',
+            f'#error "this header was generated for a {bits}-bit long"',
             '#endif',
             '']
     if skipped:

@@ -56,14 +56,14 @@ impl Default for LklJmpBuf {
 
 /// `enum lkl_prot` (an `unsigned int` sized C enum).
 pub type LklProt = c_uint;
-/// `LKL_PROT_NONE`
-pub const LKL_PROT_NONE: LklProt = 0;
-/// `LKL_PROT_READ`
-pub const LKL_PROT_READ: LklProt = 1;
-/// `LKL_PROT_WRITE`
-pub const LKL_PROT_WRITE: LklProt = 2;
-/// `LKL_PROT_EXEC`
-pub const LKL_PROT_EXEC: LklProt = 4;
+/// `LKL_HOST_PROT_NONE`
+pub const LKL_HOST_PROT_NONE: LklProt = 0;
+/// `LKL_HOST_PROT_READ`
+pub const LKL_HOST_PROT_READ: LklProt = 1;
+/// `LKL_HOST_PROT_WRITE`
+pub const LKL_HOST_PROT_WRITE: LklProt = 2;
+/// `LKL_HOST_PROT_EXEC`
+pub const LKL_HOST_PROT_EXEC: LklProt = 4;
 
 /// Entry function of a host thread: `void (*f)(void *)`.
 pub type LklThreadFn = unsafe extern "C" fn(arg: *mut c_void);

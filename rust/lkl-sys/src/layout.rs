@@ -203,12 +203,24 @@ const _: fn(&c_types::lkl_host_operations) = |c| {
     let _: Option<unsafe extern "C" fn(Option<LklVoidFn>) -> *mut core::ffi::c_void> =
         c.timer_alloc;
     let _: c_types::lkl_thread_t = ffi::LklThread::default();
-    let _: c_types::lkl_prot = ffi::LKL_PROT_NONE;
+    let _: c_types::lkl_prot = ffi::LKL_HOST_PROT_NONE;
 };
-const_assert_eq!(c_types::lkl_prot_LKL_PROT_NONE, ffi::LKL_PROT_NONE);
-const_assert_eq!(c_types::lkl_prot_LKL_PROT_READ, ffi::LKL_PROT_READ);
-const_assert_eq!(c_types::lkl_prot_LKL_PROT_WRITE, ffi::LKL_PROT_WRITE);
-const_assert_eq!(c_types::lkl_prot_LKL_PROT_EXEC, ffi::LKL_PROT_EXEC);
+const_assert_eq!(
+    c_types::lkl_prot_LKL_HOST_PROT_NONE,
+    ffi::LKL_HOST_PROT_NONE
+);
+const_assert_eq!(
+    c_types::lkl_prot_LKL_HOST_PROT_READ,
+    ffi::LKL_HOST_PROT_READ
+);
+const_assert_eq!(
+    c_types::lkl_prot_LKL_HOST_PROT_WRITE,
+    ffi::LKL_HOST_PROT_WRITE
+);
+const_assert_eq!(
+    c_types::lkl_prot_LKL_HOST_PROT_EXEC,
+    ffi::LKL_HOST_PROT_EXEC
+);
 
 // ---- entry point signatures -------------------------------------------------
 // Both function items must coerce to the same pointer type.

@@ -23,10 +23,10 @@ struct lkl_jmp_buf {
 };
 
 enum lkl_prot {
-	LKL_PROT_NONE = 0,
-	LKL_PROT_READ = 1,
-	LKL_PROT_WRITE = 2,
-	LKL_PROT_EXEC = 4,
+	LKL_HOST_PROT_NONE = 0,
+	LKL_HOST_PROT_READ = 1,
+	LKL_HOST_PROT_WRITE = 2,
+	LKL_HOST_PROT_EXEC = 4,
 };
 
 /**
