@@ -10,8 +10,8 @@
  * When nothing runs, the idle task's host thread parks in arch_cpu_idle()
  * with the tick stopped and the CPU free.  An interrupt then runs in the
  * idle task's context on the thread that raised it; a system call or an
- * interrupt that made a task runnable hands the CPU back to the idle thread
- * ("kick"), which schedules.
+ * interrupt hands the CPU back to the idle thread ("kick"), which schedules
+ * or re-evaluates the tick and parks again.
  */
 
 #include <linux/cpu.h>
@@ -142,8 +142,13 @@ void lkl_cpu_put(void)
 				return;
 			}
 		}
-		/* An interrupt woke a task up while idle: idle schedules. */
-		if (cpu.idle && is_idle_task(current) && need_resched()) {
+		/*
+		 * An interrupt ran while idle: the idle thread must go round
+		 * its loop once, to schedule what the interrupt woke up and to
+		 * stop or reprogram the tick (NO_HZ defers that to the idle
+		 * loop), before it parks again.
+		 */
+		if (cpu.idle && is_idle_task(current)) {
 			kick_idle();
 			lkl_ops->mutex_unlock(cpu.lock);
 			return;

@@ -15,12 +15,13 @@
 #include <asm/time.h>
 
 static unsigned long long boot_time;
+static bool time_initialized;
 static int timer_irq;
 static void *timer;
 
 unsigned long long sched_clock(void)
 {
-	if (!boot_time)
+	if (!time_initialized)
 		return 0;
 	return lkl_ops->time() - boot_time;
 }
@@ -142,6 +143,7 @@ void __init time_init(void)
 					ULONG_MAX);
 
 	boot_time = lkl_ops->time();
+	time_initialized = true;
 	pr_info("lkl: time and timers initialized (irq%d)\n", timer_irq);
 }
 
