@@ -108,7 +108,7 @@ kernel: $(KBUILD_OUT)/.config
 	$(KMAKE) && if [ $$full = 1 ]; then \
 		echo $$(( $$(date +%s) - start )) > $(OUT)/.full-build-seconds; fi
 
-lkl: kernel headers
+lkl: kernel headers dce-lib
 
 # ---------------------------------------------------------------------------
 # Headers for C programs: out/include/lkl.h and out/include/lkl/ (the UAPI
@@ -157,6 +157,41 @@ capi-test: lkl
 	$(Q)$(CAPI_TEST)
 
 # ---------------------------------------------------------------------------
+# The ns-3-dce kernel library: out/lib/liblkl.so (+ liblinux.so and
+# libsim-linux.so) = rust/lkl-dce (no_std staticlib, profile dce-lib with
+# panic = "abort") + its C string functions + lkl.o.  One exported symbol
+# (sim_init), no DT_NEEDED, no undefined symbols, one RW PT_LOAD (GNU ld,
+# -z norelro): what DCE's CoojaLoader needs (dce-abi.md §4.2, §10).
+# Part of "lkl"; "make test" checks its ELF properties (dce-lib-test).
+
+DCE_LIB_DIR := $(OUT)/lib
+DCE_LIB := $(DCE_LIB_DIR)/liblkl.so
+DCE_CRATE := $(RUST_DIR)/lkl-dce
+DCE_STATICLIB := $(RUST_DIR)/target/dce-lib/liblkl_dce.a
+DCE_STRING_O := $(DCE_LIB_DIR)/string.o
+DCE_CFLAGS := -O2 -fPIC -ffreestanding -fno-builtin -fno-stack-protector \
+	-fno-tree-loop-distribute-patterns -Wall -Wextra -Werror
+
+.PHONY: dce-lib dce-lib-test
+dce-lib: kernel
+	$(Q)cd $(RUST_DIR) && $(CARGO) build --quiet -p lkl-dce --profile dce-lib
+	$(Q)mkdir -p $(DCE_LIB_DIR)
+	@echo "  CC      $(patsubst $(TOP)/%,%,$(DCE_STRING_O))"
+	$(Q)$(CC) $(DCE_CFLAGS) -c -o $(DCE_STRING_O) $(DCE_CRATE)/csrc/string.c
+	@echo "  LD      $(patsubst $(TOP)/%,%,$(DCE_LIB))"
+	$(Q)$(CC) -shared -nostdlib -fuse-ld=bfd -o $(DCE_LIB).tmp \
+		-Wl,-z,defs -Wl,-z,noexecstack -Wl,-z,norelro -Wl,--hash-style=both \
+		-Wl,--version-script=$(DCE_CRATE)/csrc/liblkl.map \
+		-Wl,-soname,liblkl.so -Wl,-u,sim_init \
+		$(DCE_STRING_O) $(DCE_STATICLIB) $(LKL_OBJ)
+	$(Q)mv -f $(DCE_LIB).tmp $(DCE_LIB)
+	$(Q)ln -sfn liblkl.so $(DCE_LIB_DIR)/liblinux.so
+	$(Q)ln -sfn liblkl.so $(DCE_LIB_DIR)/libsim-linux.so
+
+dce-lib-test: dce-lib
+	$(Q)$(TOP)/tools/tests/dce-lib-check.sh $(DCE_LIB)
+
+# ---------------------------------------------------------------------------
 # Programs and tests (Rust workspace under rust/).
 
 demo: lkl
@@ -164,6 +199,7 @@ demo: lkl
 
 test: lkl
 	$(Q)cd $(RUST_DIR) && $(CARGO) test --release --workspace
+	$(Q)$(MAKE) --no-print-directory dce-lib-test
 	$(Q)$(MAKE) --no-print-directory capi-test
 
 bench: lkl

@@ -80,6 +80,7 @@ impl fmt::Debug for Errno {
     }
 }
 
+#[cfg(feature = "std")]
 impl std::error::Error for Errno {}
 
 #[cfg(test)]

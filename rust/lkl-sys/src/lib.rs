@@ -9,13 +9,26 @@
 //!
 //! This crate does not link `lkl.o`: the final binary does (see
 //! `build-support/lkl_link.rs`), so everything here compiles without it.
+//!
+//! # `no_std`
+//!
+//! The default feature `std` enables everything above.  Without it
+//! (`default-features = false`) the crate is `#![no_std]` and keeps only
+//! what needs no allocator or OS: [`ffi`], [`consts`], [`sysno`] and
+//! [`Errno`] (still checked against the header at compile time).  The
+//! kernel library built for ns-3-dce (`lkl-dce`) uses it that way.
 
+#![cfg_attr(not(feature = "std"), no_std)]
+
+#[cfg(feature = "std")]
 pub mod abi;
 pub mod consts;
 pub mod errno;
 pub mod ffi;
+#[cfg(feature = "std")]
 pub mod icmp;
 mod layout;
+#[cfg(feature = "std")]
 pub mod sys;
 pub mod sysno;
 mod sysno_table;
@@ -24,4 +37,5 @@ mod unistd_parse;
 
 pub use errno::Errno;
 pub use ffi::*;
+#[cfg(feature = "std")]
 pub use sys::syscall;

@@ -1,0 +1,225 @@
+//! This node's state: one static in the library's RW segment.
+//!
+//! Under ns-3-dce every node has its own copy of the RW segment (the
+//! CoojaLoader swaps it on every switch), and all of a node's code runs on
+//! one OS thread, one fiber at a time: the state is accessed through a raw
+//! pointer, never through long-lived references, because calls into DCE
+//! re-enter the library (`task_create` from inside `task_current`).
+
+use core::cell::UnsafeCell;
+use core::ffi::{c_char, c_int, c_void};
+use core::ptr;
+use dce_abi::{DceHandle, SimKernel, SimTask};
+use lkl_sys::LklHostOperations;
+
+/// Number of TLS slots per task (the kernel uses one).
+pub const TLS_SLOTS: usize = 4;
+
+/// Our `struct SimTask`, allocated with DCE `malloc` by `task_create`.
+#[repr(C)]
+pub struct Task {
+    /// DCE's `Task*` (returned by `task_get_private`).
+    pub private: *mut c_void,
+    /// The pid DCE gave (0 for kernel threads and D-tasks).
+    pub pid: core::ffi::c_ulong,
+    /// TLS values, indexed by key - 1.
+    pub tls: [*mut c_void; TLS_SLOTS],
+    /// Set by `thread_exit`.
+    pub exited: bool,
+    /// A task waiting in `thread_join` for this one.
+    pub joiner: *mut SimTask,
+}
+
+impl Task {
+    pub const ZERO: Task = Task {
+        private: ptr::null_mut(),
+        pid: 0,
+        tls: [ptr::null_mut(); TLS_SLOTS],
+        exited: false,
+        joiner: ptr::null_mut(),
+    };
+}
+
+/// Everything per node.
+pub struct Node {
+    pub imported: DceHandle,
+    pub kernel: *mut SimKernel,
+    pub ops: LklHostOperations,
+    /// Set while our event trampoline runs (M context): `task_current`,
+    /// `task_wait` must not be called then.
+    pub in_event: bool,
+    /// Set after a fatal error: the kernel is not entered again.
+    pub dead: bool,
+    /// One bit per unsupported entry point that has been logged.
+    pub warned: u32,
+    /// TLS keys in use (bit i: key i + 1).
+    pub tls_used: u32,
+    /// Recovery point of the running event (see `lkl_dce_event_guard`).
+    pub event_jb: [*mut c_void; 5],
+    pub event_jb_live: bool,
+    /// Identity and TLS of event context (`thread_self` sentinel).
+    pub event_task: Task,
+}
+
+struct NodeCell(UnsafeCell<Node>);
+
+// SAFETY: a node's code runs on one OS thread at a time (DCE fibers run
+// strictly one after another), and other nodes see their own copy of the
+// RW segment; there is no concurrent access.
+unsafe impl Sync for NodeCell {}
+
+static NODE: NodeCell = NodeCell(UnsafeCell::new(Node {
+    // SAFETY: both tables consist of `Option<fn>` and raw pointers only,
+    // for which all-zero is a valid value (None / NULL).
+    imported: unsafe { core::mem::zeroed() },
+    kernel: ptr::null_mut(),
+    // SAFETY: as above.
+    ops: unsafe { core::mem::zeroed() },
+    in_event: false,
+    dead: false,
+    warned: 0,
+    tls_used: 0,
+    event_jb: [ptr::null_mut(); 5],
+    event_jb_live: false,
+    event_task: Task::ZERO,
+}));
+
+/// This node's state.  Access fields through the pointer; do not keep a
+/// reference across a call into DCE or the kernel.
+pub fn node() -> *mut Node {
+    NODE.0.get()
+}
+
+/// Store DCE's table and cookie (first thing `sim_init` does).
+pub fn install(imported: DceHandle, kernel: *mut SimKernel) {
+    let n = node();
+    // SAFETY: single-threaded access to our static (see NodeCell).
+    unsafe {
+        (*n).imported = imported;
+        (*n).kernel = kernel;
+    }
+}
+
+/// The host operations table handed to `lkl_init`.
+pub fn ops() -> *mut LklHostOperations {
+    // SAFETY: taking the address of a field of our static.
+    unsafe { ptr::addr_of_mut!((*node()).ops) }
+}
+
+/// DCE's imports (a copy) and the node's cookie.
+pub fn dce() -> (DceHandle, *mut SimKernel) {
+    // SAFETY: single-threaded read of Copy fields of our static.
+    unsafe { ((*node()).imported, (*node()).kernel) }
+}
+
+/// True while an event callback of ours runs.
+pub fn in_event() -> bool {
+    // SAFETY: single-threaded read of our static.
+    unsafe { (*node()).in_event }
+}
+
+extern "C" {
+    fn lkl_dce_printf(
+        vprintf: *const c_void,
+        kernel: *mut SimKernel,
+        fmt: *const c_char,
+        ...
+    ) -> c_int;
+    fn lkl_dce_event_bail(jb: *mut *mut c_void) -> !;
+}
+
+/// Write `bytes` to the node's log through DCE's `vprintf` ("%.*s").
+pub fn log_bytes(bytes: &[u8]) {
+    let (dce, kernel) = dce();
+    let Some(vprintf) = dce.vprintf else { return };
+    let len = c_int::try_from(bytes.len()).unwrap_or(c_int::MAX);
+    // SAFETY: `vprintf` is DCE's; the format consumes exactly an int and a
+    // pointer to `len` readable bytes.
+    unsafe {
+        lkl_dce_printf(
+            vprintf as *const c_void,
+            kernel,
+            c"%.*s".as_ptr(),
+            len,
+            bytes.as_ptr(),
+        );
+    }
+}
+
+/// Write a static message to the node's log.
+pub fn log(msg: &str) {
+    log_bytes(msg.as_bytes());
+}
+
+/// `vprintf(fmt, value)` where `fmt` has exactly one `%d`.
+pub fn printf_int(fmt: *const c_char, value: c_int) {
+    let (dce, kernel) = dce();
+    let Some(vprintf) = dce.vprintf else { return };
+    // SAFETY: `fmt` is a NUL-terminated constant with one `%d`.
+    unsafe {
+        lkl_dce_printf(vprintf as *const c_void, kernel, fmt, value);
+    }
+}
+
+/// Log `msg`, mark the node dead and never return: inside an event, leave
+/// the event through its recovery point; inside a task, park it forever.
+pub fn fatal(msg: &[u8]) -> ! {
+    log_bytes(msg);
+    let n = node();
+    // SAFETY: single-threaded access to our static.
+    unsafe {
+        (*n).dead = true;
+        if (*n).in_event && (*n).event_jb_live {
+            (*n).event_jb_live = false;
+            lkl_dce_event_bail(ptr::addr_of_mut!((*n).event_jb).cast());
+        }
+    }
+    park_forever()
+}
+
+/// Block the current task for good (`task_wait` in a loop).
+pub fn park_forever() -> ! {
+    loop {
+        let (dce, kernel) = dce();
+        match dce.task_wait {
+            // SAFETY: DCE's task_wait, called in task context (callers
+            // never get here in event context).
+            Some(wait) if !in_event() => unsafe { wait(kernel) },
+            _ => core::hint::spin_loop(),
+        }
+    }
+}
+
+/// A fixed-size, truncating formatting buffer (no allocator), for the
+/// panic handler.
+#[cfg(any(panic = "abort", test))]
+pub struct LineBuf {
+    buf: [u8; Self::CAP],
+    len: usize,
+}
+
+#[cfg(any(panic = "abort", test))]
+impl LineBuf {
+    pub const CAP: usize = 256;
+
+    pub fn new() -> Self {
+        Self {
+            buf: [0; Self::CAP],
+            len: 0,
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+#[cfg(any(panic = "abort", test))]
+impl core::fmt::Write for LineBuf {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let n = s.len().min(Self::CAP - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}

@@ -1,0 +1,195 @@
+//! Entry points whose modules do not exist yet (sockets, devices, sysctl).
+//!
+//! Each logs once per node through `vprintf` and fails: `-EOPNOTSUPP`, or
+//! NULL for `dev_create`/`dev_get_private`, a zero packet for
+//! `dev_create_packet`.  None of them touches an output pointer.  Listed
+//! as unsupported in `Documentation/dce/design.rst`.
+
+use crate::node::{log, node};
+use core::ffi::{c_char, c_int, c_uchar, c_void};
+use core::ptr;
+use dce_abi::{
+    KernelHandle, MsgHdr, SimDevFlags, SimDevice, SimDevicePacket, SimSocket, SimSysFile,
+    SimSysIterator, SockAddr,
+};
+
+const EOPNOTSUPP: c_int = 95;
+
+/// Log "`name` is not supported yet" once per node (bit `bit`).
+fn unsupported(bit: u32, name: &str) {
+    let n = node();
+    // SAFETY: single-threaded access to our static.
+    let first = unsafe {
+        let first = (*n).warned & (1 << bit) == 0;
+        (*n).warned |= 1 << bit;
+        first
+    };
+    if first {
+        log("lkl-dce: ");
+        log(name);
+        log(" is not supported yet\n");
+    }
+}
+
+unsafe extern "C" fn sock_socket(_: c_int, _: c_int, _: c_int, _: *mut *mut SimSocket) -> c_int {
+    unsupported(3, "sock_socket");
+    -EOPNOTSUPP
+}
+unsafe extern "C" fn sock_close(_: *mut SimSocket) -> c_int {
+    unsupported(4, "sock_close");
+    -EOPNOTSUPP
+}
+unsafe extern "C" fn sock_recvmsg(_: *mut SimSocket, _: *mut MsgHdr, _: c_int) -> isize {
+    unsupported(5, "sock_recvmsg");
+    -(EOPNOTSUPP as isize)
+}
+unsafe extern "C" fn sock_sendmsg(_: *mut SimSocket, _: *const MsgHdr, _: c_int) -> isize {
+    unsupported(6, "sock_sendmsg");
+    -(EOPNOTSUPP as isize)
+}
+unsafe extern "C" fn sock_getsockname(_: *mut SimSocket, _: *mut SockAddr, _: *mut c_int) -> c_int {
+    unsupported(7, "sock_getsockname");
+    -EOPNOTSUPP
+}
+unsafe extern "C" fn sock_getpeername(_: *mut SimSocket, _: *mut SockAddr, _: *mut c_int) -> c_int {
+    unsupported(8, "sock_getpeername");
+    -EOPNOTSUPP
+}
+unsafe extern "C" fn sock_bind(_: *mut SimSocket, _: *const SockAddr, _: c_int) -> c_int {
+    unsupported(9, "sock_bind");
+    -EOPNOTSUPP
+}
+unsafe extern "C" fn sock_connect(
+    _: *mut SimSocket,
+    _: *const SockAddr,
+    _: c_int,
+    _: c_int,
+) -> c_int {
+    unsupported(10, "sock_connect");
+    -EOPNOTSUPP
+}
+unsafe extern "C" fn sock_listen(_: *mut SimSocket, _: c_int) -> c_int {
+    unsupported(11, "sock_listen");
+    -EOPNOTSUPP
+}
+unsafe extern "C" fn sock_shutdown(_: *mut SimSocket, _: c_int) -> c_int {
+    unsupported(12, "sock_shutdown");
+    -EOPNOTSUPP
+}
+unsafe extern "C" fn sock_accept(_: *mut SimSocket, _: *mut *mut SimSocket, _: c_int) -> c_int {
+    unsupported(13, "sock_accept");
+    -EOPNOTSUPP
+}
+unsafe extern "C" fn sock_ioctl(_: *mut SimSocket, _: c_int, _: *mut c_char) -> c_int {
+    unsupported(14, "sock_ioctl");
+    -EOPNOTSUPP
+}
+unsafe extern "C" fn sock_setsockopt(
+    _: *mut SimSocket,
+    _: c_int,
+    _: c_int,
+    _: *const c_void,
+    _: c_int,
+) -> c_int {
+    unsupported(15, "sock_setsockopt");
+    -EOPNOTSUPP
+}
+unsafe extern "C" fn sock_getsockopt(
+    _: *mut SimSocket,
+    _: c_int,
+    _: c_int,
+    _: *mut c_void,
+    _: *mut c_int,
+) -> c_int {
+    unsupported(16, "sock_getsockopt");
+    -EOPNOTSUPP
+}
+/// Leaves `ret` untouched (no readiness, no registration).
+unsafe extern "C" fn sock_poll(_: *mut SimSocket, _: *mut c_void) {
+    unsupported(17, "sock_poll");
+}
+unsafe extern "C" fn sock_pollfreewait(_: *mut c_void) {
+    unsupported(18, "sock_pollfreewait");
+}
+unsafe extern "C" fn dev_create(
+    _: *const c_char,
+    _: *mut c_void,
+    _: SimDevFlags,
+) -> *mut SimDevice {
+    unsupported(19, "dev_create");
+    ptr::null_mut()
+}
+unsafe extern "C" fn dev_destroy(_: *mut SimDevice) {
+    unsupported(20, "dev_destroy");
+}
+unsafe extern "C" fn dev_get_private(_: *mut SimDevice) -> *mut c_void {
+    unsupported(21, "dev_get_private");
+    ptr::null_mut()
+}
+unsafe extern "C" fn dev_set_address(_: *mut SimDevice, _: *mut c_uchar) {
+    unsupported(22, "dev_set_address");
+}
+unsafe extern "C" fn dev_set_mtu(_: *mut SimDevice, _: c_int) {
+    unsupported(23, "dev_set_mtu");
+}
+unsafe extern "C" fn dev_create_packet(_: *mut SimDevice, _: c_int) -> SimDevicePacket {
+    unsupported(24, "dev_create_packet");
+    SimDevicePacket {
+        buffer: ptr::null_mut(),
+        token: ptr::null_mut(),
+    }
+}
+unsafe extern "C" fn dev_rx(_: *mut SimDevice, _: SimDevicePacket) {
+    unsupported(25, "dev_rx");
+}
+unsafe extern "C" fn sys_iterate_files(_: *const SimSysIterator) {
+    unsupported(26, "sys_iterate_files");
+}
+unsafe extern "C" fn sys_file_read(
+    _: *const SimSysFile,
+    _: *mut c_char,
+    _: c_int,
+    _: c_int,
+) -> c_int {
+    unsupported(27, "sys_file_read");
+    -EOPNOTSUPP
+}
+unsafe extern "C" fn sys_file_write(
+    _: *const SimSysFile,
+    _: *const c_char,
+    _: c_int,
+    _: c_int,
+) -> c_int {
+    unsupported(28, "sys_file_write");
+    -EOPNOTSUPP
+}
+
+/// Fill slots 3..=28 of `exported`.
+pub fn fill(e: &mut KernelHandle) {
+    e.sock_socket = Some(sock_socket);
+    e.sock_close = Some(sock_close);
+    e.sock_recvmsg = Some(sock_recvmsg);
+    e.sock_sendmsg = Some(sock_sendmsg);
+    e.sock_getsockname = Some(sock_getsockname);
+    e.sock_getpeername = Some(sock_getpeername);
+    e.sock_bind = Some(sock_bind);
+    e.sock_connect = Some(sock_connect);
+    e.sock_listen = Some(sock_listen);
+    e.sock_shutdown = Some(sock_shutdown);
+    e.sock_accept = Some(sock_accept);
+    e.sock_ioctl = Some(sock_ioctl);
+    e.sock_setsockopt = Some(sock_setsockopt);
+    e.sock_getsockopt = Some(sock_getsockopt);
+    e.sock_poll = Some(sock_poll);
+    e.sock_pollfreewait = Some(sock_pollfreewait);
+    e.dev_create = Some(dev_create);
+    e.dev_destroy = Some(dev_destroy);
+    e.dev_get_private = Some(dev_get_private);
+    e.dev_set_address = Some(dev_set_address);
+    e.dev_set_mtu = Some(dev_set_mtu);
+    e.dev_create_packet = Some(dev_create_packet);
+    e.dev_rx = Some(dev_rx);
+    e.sys_iterate_files = Some(sys_iterate_files);
+    e.sys_file_read = Some(sys_file_read);
+    e.sys_file_write = Some(sys_file_write);
+}
