@@ -7,8 +7,9 @@
 //! returned `Err` cannot continue, because [`Sim::run`](crate::Sim::run)
 //! then stops after the current event or task slice and returns the first
 //! error (code after the failing call in that slice still runs, where DCE
-//! would already have crashed).  The eventual ABI layer turns
-//! the error into an abort with its [`Display`](core::fmt::Display) message.
+//! would already have crashed).  The ABI layer ([`crate::abi`]) goes
+//! further: library code that caused a hard error is abandoned, never
+//! resumed.
 
 use crate::NodeId;
 use core::fmt;
@@ -114,6 +115,34 @@ pub enum SimError {
     },
     /// `run`/`run_until` called from inside an event or a task.
     ReentrantRun,
+    /// A file or environment import (`atexit` ... `fwrite`) called outside
+    /// an application task (dce-sim has none yet).
+    OutsideApplicationTask {
+        /// The import.
+        call: &'static str,
+        /// Node whose library called it.
+        node: NodeId,
+    },
+    /// `sim_init` returned with a `SimExported` slot still NULL.
+    ExportedSlotNull {
+        /// Node whose library was initialised.
+        node: NodeId,
+        /// The member name.
+        slot: &'static str,
+    },
+    /// `event_schedule_ns` with a NULL `pre_fn`.
+    PreFnNull {
+        /// Node whose library called it.
+        node: NodeId,
+    },
+    /// Any other misuse of the ABI by the library (NULL callback, bad
+    /// cookie or handle, a needed export missing, ...).
+    Abi {
+        /// Node whose library did it, if known.
+        node: Option<NodeId>,
+        /// What happened and what DCE would have done.
+        msg: String,
+    },
     /// The stack of a new task could not be mapped.
     StackAlloc {
         /// Requested stack size in bytes.
@@ -210,6 +239,26 @@ impl fmt::Display for SimError {
                 "run()/run_until() called from inside an event or a task (the ns-3 event loop \
                  is not reentrant)",
             ),
+            SimError::OutsideApplicationTask { call, node } => write!(
+                f,
+                "{call}() called outside an application task on node {node} (DCE asserts here: \
+                 the file and environment imports need a DCE Thread)"
+            ),
+            SimError::ExportedSlotNull { node, slot } => write!(
+                f,
+                "sim_init on node {node} returned with exported->{slot} still NULL (DCE would \
+                 later call through a NULL pointer)"
+            ),
+            SimError::PreFnNull { node } => write!(
+                f,
+                "event_schedule_ns() on node {node} with pre_fn NULL (DCE calls pre_fn \
+                 unconditionally before fn: NULL call)"
+            ),
+            SimError::Abi {
+                node: Some(node),
+                msg,
+            } => write!(f, "node {node}: {msg}"),
+            SimError::Abi { node: None, msg } => f.write_str(msg),
             SimError::StackAlloc { size, reason } => {
                 write!(f, "cannot map a {size}-byte task stack: {reason}")
             }

@@ -28,6 +28,10 @@ impl EventId {
     pub fn raw(self) -> u64 {
         self.0
     }
+
+    pub(crate) fn from_raw(raw: u64) -> Self {
+        EventId(raw)
+    }
 }
 
 /// An event taken off the queue by [`EventQueue::pop`].
@@ -117,6 +121,11 @@ impl<T> EventQueue<T> {
         self.heap.push(Reverse((time, seq)));
         self.pending.insert(seq, (node, payload));
         Ok(EventId(seq))
+    }
+
+    /// True if `id` was ever handed out by this queue.
+    pub fn was_issued(&self, id: EventId) -> bool {
+        id.0 < self.next_seq
     }
 
     /// True if `id`'s event is still pending.
@@ -263,6 +272,11 @@ impl Sim {
     /// True if `id`'s event is still pending (the handle is alive).
     pub fn is_pending(&self, id: EventId) -> bool {
         self.st.borrow().queue.is_pending(id)
+    }
+
+    /// True if `id` was ever returned by [`schedule`](Sim::schedule).
+    pub fn event_was_issued(&self, id: EventId) -> bool {
+        self.st.borrow().queue.was_issued(id)
     }
 
     /// Number of pending events (including task-manager events).

@@ -1,8 +1,13 @@
 //! Core of `dce-sim`, a simulator that reproduces what ns-3-dce 1.12 (DCE)
-//! offers a kernel library and where DCE would crash (dce-abi.md §3, §9).
-//! No kernel is loaded here yet: this crate is the machinery the ABI layer
-//! will sit on.
+//! offers a kernel library and where DCE would crash (dce-abi.md §3, §9),
+//! and its ABI layer, which loads a kernel library per node and serves its
+//! `SimImported` calls.
 //!
+//! * [`abi`]: the ABI layer: [`abi::Host`] loads one copy of the library
+//!   per node, calls `sim_init` in a D-task at t=0 and implements every
+//!   `SimImported` function as an `extern "C"` callback over the [`Sim`];
+//!   misuse is a hard error.  The `dce-sim` binary drives it from the
+//!   command line.
 //! * [`event`]: one global discrete-event queue in virtual nanoseconds;
 //!   same-time events run FIFO; each event carries a node (the ns-3
 //!   "context"); dead handles are hard errors.
@@ -23,10 +28,10 @@
 //! everything happens on the thread that created it, as in DCE, where all
 //! fibers run strictly one at a time.  Nothing is kept in thread-local or
 //! global storage, so independent simulators (for example parallel unit
-//! tests) do not interfere.  The eventual ABI layer, whose C callbacks get
-//! only a `SimKernel*` cookie, will map that cookie to (`&Sim`, node); if
-//! it needs a process-global simulator it keeps it behind a single-threaded
-//! accessor of its own.
+//! tests) do not interfere.  The ABI layer ([`abi`]), whose C callbacks
+//! get only a `SimKernel*` cookie (and `poll_event` not even that), keeps
+//! its one live [`abi::Host`] in a process-global pointer: only one `Host`
+//! may exist at a time.
 //!
 //! # Execution contexts
 //!
@@ -36,6 +41,7 @@
 
 #![deny(missing_docs)]
 
+pub mod abi;
 pub mod alloc;
 mod error;
 pub mod event;
@@ -228,7 +234,8 @@ impl Drop for Sim {
         // Suspended fibers are unwound when their coroutine is dropped, and
         // their destructors may call back into the simulator: take them out
         // of the state first so that no borrow is held meanwhile.
-        let tasks = core::mem::take(&mut self.st.borrow_mut().tasks);
+        let mut tasks = core::mem::take(&mut self.st.borrow_mut().tasks);
+        tasks.reset_foreign();
         drop(tasks);
         let queue = core::mem::take(&mut self.st.borrow_mut().queue);
         drop(queue);

@@ -51,6 +51,10 @@ impl TaskId {
     pub fn raw(self) -> u64 {
         self.0
     }
+
+    pub(crate) fn from_raw(raw: u64) -> Self {
+        TaskId(raw)
+    }
 }
 
 /// The two kinds of task the library sees (dce-abi.md §3.0).
@@ -85,6 +89,9 @@ struct TaskRec {
     fiber: Option<Fiber>,
     // The fiber's yielder; null until the fiber first runs.
     yielder: *const Yielder<(), ()>,
+    // Its stack may hold foreign (C) frames, which must not be unwound:
+    // such a fiber is reset, not unwound, when the simulator is dropped.
+    no_unwind: bool,
 }
 
 /// All tasks of a simulator.
@@ -98,6 +105,21 @@ pub(crate) struct TaskTable {
 impl TaskTable {
     pub(crate) fn len(&self) -> usize {
         self.map.len()
+    }
+
+    /// Resets (without unwinding) every suspended fiber marked
+    /// `no_unwind`: unwinding through C frames would abort the process.
+    pub(crate) fn reset_foreign(&mut self) {
+        for rec in self.map.values_mut().filter(|r| r.no_unwind) {
+            if let Some(f) = rec.fiber.as_mut().filter(|f| f.started() && !f.done()) {
+                // SAFETY: the fiber is suspended and will never be resumed;
+                // its stack holds foreign frames that own nothing the Rust
+                // side still needs (the ABI layer keeps its state outside
+                // task stacks), so abandoning them leaks at most the Rust
+                // values of the suspended frames.
+                unsafe { f.force_reset() };
+            }
+        }
     }
 }
 
@@ -188,6 +210,7 @@ impl Sim {
                 state: TaskState::Active,
                 fiber: Some(fiber),
                 yielder: core::ptr::null(),
+                no_unwind: false,
             },
         );
         enqueue(&mut st, node, id);
@@ -276,6 +299,24 @@ impl Sim {
         rec.state = TaskState::Active;
         enqueue(&mut st, owner, task);
         Ok(true)
+    }
+
+    /// Marks a live task whose stack may hold foreign (C) frames: when the
+    /// simulator is dropped its fiber is reset instead of unwound.
+    pub(crate) fn set_no_unwind(&self, task: TaskId) {
+        if let Some(rec) = self.st.borrow_mut().tasks.map.get_mut(&task.0) {
+            rec.no_unwind = true;
+        }
+    }
+
+    /// Abandons the running task after a hard error: it blocks and is never
+    /// resumed (the latched error stops every run).  Call only inside a
+    /// task, after [`Sim::fail`].
+    pub(crate) fn abandon_current_task(&self) -> ! {
+        debug_assert!(self.fatal().is_some());
+        loop {
+            let _ = self.suspend_current(TaskState::Blocked);
+        }
     }
 
     /// State of a live task; `None` once it has ended.
