@@ -45,8 +45,8 @@ void __init bootmem_init(unsigned long mem_sz)
 	zones_max_pfn[ZONE_NORMAL] = max_low_pfn;
 	free_area_init(zones_max_pfn);
 
-	pr_info("lkl: memory %lu KiB at %#lx\n", mem_block_size >> 10,
-		memory_start);
+	/* No address: the log must be the same from run to run. */
+	pr_info("lkl: memory %lu KiB\n", mem_block_size >> 10);
 }
 
 void __init mem_init(void)
