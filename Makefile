@@ -196,6 +196,10 @@ dce-lib-test: dce-lib
 
 demo: lkl
 	$(Q)cd $(RUST_DIR) && $(CARGO) run --quiet --release -p lkl-demo
+	@echo
+	@echo "== two simulated nodes, 10 s of virtual time (dce-sim)"
+	$(Q)cd $(RUST_DIR) && $(CARGO) run --quiet --release -p dce-sim -- \
+		--library $(DCE_LIB) --nodes 2 --until 10 --tail 3
 
 test: lkl
 	$(Q)cd $(RUST_DIR) && $(CARGO) test --release --workspace
@@ -206,8 +210,13 @@ bench: lkl
 	$(Q)$(TOP)/tools/bench.sh
 
 install: lkl
-	$(Q)install -d $(PREFIX)/lib $(PREFIX)/include
+	$(Q)install -d $(PREFIX)/lib $(PREFIX)/lib/include $(PREFIX)/include
 	$(Q)install -m 0644 $(KBUILD_OUT)/lkl.o $(PREFIX)/lib/lkl.o
+	$(Q)install -m 0755 $(DCE_LIB) $(PREFIX)/lib/liblkl.so
+	$(Q)ln -sfn liblkl.so $(PREFIX)/lib/liblinux.so
+	$(Q)ln -sfn liblkl.so $(PREFIX)/lib/libsim-linux.so
+	$(Q)install -m 0644 $(TOP)/include/sim.h $(TOP)/include/sim-init.h \
+		$(TOP)/include/sim-types.h $(PREFIX)/lib/include/
 	$(Q)cp -R $(INC_OUT)/. $(PREFIX)/include/
 
 clean:

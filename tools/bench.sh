@@ -9,8 +9,28 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/out
 
 cd "$top/rust"
-cargo build --quiet --release -p lkl-bench
+cargo build --quiet --release -p lkl-bench -p dce-sim
 "$top/rust/target/release/lkl-bench"
+
+# The ns-3-dce library under dce-sim: boot wall time and memory per node,
+# the RW segment ns-3-dce copies on every node switch, idle cost.
+sim="$top/rust/target/release/dce-sim"
+lib="$out/lib/liblkl.so"
+echo
+echo "| dce-sim (liblkl.so) | value |"
+echo "|---|---|"
+for n in 1 10 100; do
+	line=$("$sim" --library "$lib" --nodes $n --until 1 --tail 0 --stats | grep '^stats:')
+	per_boot=$(echo "$line" | sed -n 's/.*(\([0-9.]*\) ms per node).*/\1/p')
+	per_rss=$(echo "$line" | sed -n 's/.*(\([0-9]*\) KiB per node).*/\1/p')
+	echo "| $n nodes: boot wall time per node | $per_boot ms |"
+	echo "| $n nodes: peak RSS per node | $per_rss KiB |"
+done
+rw=$(readelf -lW "$lib" | awk '$1 == "LOAD" && $7 ~ /W/ { print $6 }')
+echo "| RW PT_LOAD (copied twice per node switch by ns-3-dce) | $((rw)) bytes |"
+e10=$("$sim" --library "$lib" --until 10 --tail 0 | sed -n 's/^node 0: \([0-9]*\) events.*/\1/p')
+e1000=$("$sim" --library "$lib" --until 1000 --tail 0 | sed -n 's/^node 0: \([0-9]*\) events.*/\1/p')
+echo "| idle node: events from 10 s to 1000 s of virtual time | $((e1000 - e10)) ($(echo "scale=3; ($e1000 - $e10) / 990" | bc) per virtual second) |"
 
 echo
 echo "| build | value |"

@@ -11,7 +11,10 @@
 //! * puts a [`HEADER_SIZE`]-byte header in front of each block: a magic, the
 //!   owning node and the size;
 //! * fills new blocks with [`POISON_NEW`] (DCE's malloc does not zero) and
-//!   freed blocks with [`POISON_FREED`];
+//!   freed blocks with [`POISON_FREED`], except blocks of [`LARGE_BLOCK`]
+//!   bytes or more: DCE maps those with their own `mmap` and does not touch
+//!   them, and neither do we, so that resident memory stays what the
+//!   library really uses (a kernel's 32 MiB of RAM is one such block);
 //! * turns `free(NULL)`, a double free, a free of another node's block, of
 //!   a pointer no `malloc` returned, or of a block whose header was
 //!   overwritten into hard errors;
@@ -34,6 +37,9 @@ pub const MAGIC_LIVE: u64 = u64::from_le_bytes(*b"DCEHEAP!");
 pub const POISON_NEW: u8 = 0xA5;
 /// Byte pattern written over a block (and its header) when it is freed.
 pub const POISON_FREED: u8 = 0xDD;
+/// Requests of this size and above get their own mapping in DCE and are
+/// neither poisoned nor touched here.
+pub const LARGE_BLOCK: u64 = 32 * 1024;
 /// Largest request: DCE keeps the size in 32 bits.
 pub const MAX_ALLOC: u64 = u32::MAX as u64;
 // Alignment of the underlying host block.
@@ -115,7 +121,8 @@ impl Heaps {
     }
 
     /// DCE's `malloc(k, size)` on `node`: a block of `size` bytes, aligned
-    /// to exactly 8, filled with [`POISON_NEW`].  Never NULL (DCE returns
+    /// to exactly 8, filled with [`POISON_NEW`] if smaller than
+    /// [`LARGE_BLOCK`].  Never NULL (DCE returns
     /// NULL only when fault injection is on).
     pub fn malloc(&mut self, node: NodeId, size: u64) -> Result<*mut u8, SimError> {
         self.check_node(node)?;
@@ -138,7 +145,9 @@ impl Heaps {
                 size,
             });
             let ptr = base.add(HEADER_SIZE);
-            ptr.write_bytes(POISON_NEW, size as usize);
+            if size < LARGE_BLOCK {
+                ptr.write_bytes(POISON_NEW, size as usize);
+            }
             ptr
         };
         debug_assert_eq!(ptr as usize % 16, 8);
@@ -202,7 +211,12 @@ impl Heaps {
         // with this same size (checked against the table and the header)
         // and has not been freed since (it was live).
         unsafe {
-            base.write_bytes(POISON_FREED, layout.size());
+            if size < LARGE_BLOCK {
+                base.write_bytes(POISON_FREED, layout.size());
+            } else {
+                // The header at least, so a stale pointer is caught.
+                base.write_bytes(POISON_FREED, HEADER_SIZE);
+            }
             dealloc(base, layout);
         }
         let s = &mut self.stats[node.0 as usize];
