@@ -38,6 +38,29 @@ SECTIONS
 	}
 
 	_sdata = .;
+
+	/*
+	 * The generic RO_DATA() puts data that needs relocating (.data.rel.ro,
+	 * the scheduling classes) or writing at boot (__ro_after_init) into
+	 * .rodata.  Linked into a position-independent host, that makes the
+	 * whole of .rodata writable, and ns-3-dce copies every writable byte of
+	 * the library on each switch between nodes.  Keep those inputs out of
+	 * .rodata: an input section goes to the first output section that
+	 * names it, and the two macros that also define symbols are emptied
+	 * before RO_DATA() expands them again.
+	 */
+	.data.rel.ro : {
+		*(.data.rel.ro*)
+		SCHED_DATA
+	}
+	.data..ro_after_init : {
+		RO_AFTER_INIT_DATA
+	}
+#undef SCHED_DATA
+#define SCHED_DATA
+#undef RO_AFTER_INIT_DATA
+#define RO_AFTER_INIT_DATA
+
 	RO_DATA(PAGE_SIZE)
 	/*
 	 * The host's link merges our sections into its own and only keeps
