@@ -88,13 +88,46 @@ pub unsafe extern "C" fn sim_init(
         log_ret(c"lkl-dce: lkl_init failed: %d\n", ret);
         return;
     }
+    // The thread that boots the kernel becomes the host thread of the
+    // init task (host0).  DCE deletes sim_init's D-task as soon as this
+    // call returns (dce-abi.md §9-H2), so boot on a K-task, which lives as
+    // long as the node, and wait for it here: the D-task may block, and
+    // the boot needs the kernel's own K-tasks to run anyway.
+    // SAFETY: `ops` was filled by fill_ops and accepted by lkl_init.
+    let ops = unsafe { &*ops };
+    let (Some(sem_alloc), Some(sem_down), Some(sem_free), Some(thread_create)) =
+        (ops.sem_alloc, ops.sem_down, ops.sem_free, ops.thread_create)
+    else {
+        log_ret(c"lkl-dce: host operations incomplete: %d\n", -22);
+        return;
+    };
+    // SAFETY: our own host operations, called from a task context.
+    unsafe {
+        let done = sem_alloc(0);
+        if done.is_null() || thread_create(Some(boot_task), done.cast()) == 0 {
+            log_ret(c"lkl-dce: cannot start the boot task: %d\n", -12);
+            return;
+        }
+        sem_down(done);
+        sem_free(done);
+    }
+}
+
+/// The K-task that boots the kernel, then parks: it is host0's thread.
+unsafe extern "C" fn boot_task(done: *mut core::ffi::c_void) {
     // SAFETY: the format is a constant without conversions; lkl_init
-    // succeeded; we are in a task context (sim_init's D-task), which may
-    // block while the kernel boots in its own K-tasks.
+    // succeeded; a K-task may block while the kernel boots.
     let ret = unsafe { lkl_sys::lkl_start_kernel(c"%s".as_ptr(), CMDLINE.as_ptr()) };
     if ret != 0 {
         log_ret(c"lkl-dce: lkl_start_kernel failed: %d\n", ret);
     }
+    // SAFETY: `done` is the semaphore sim_init waits on, alive until that
+    // wait returns; sem_up is our own host operation.
+    if let Some(sem_up) = unsafe { (*node::ops()).sem_up } {
+        // SAFETY: as above: a live semaphore from our own sem_alloc.
+        unsafe { sem_up(done.cast()) };
+    }
+    node::park_forever()
 }
 
 fn log_ret(fmt: &core::ffi::CStr, ret: c_int) {
