@@ -17,12 +17,11 @@
 
 /* Member m of struct T is at offset off and has C type ty. */
 #define MEMBER(T, m, off, ty)                                                  \
-	_Static_assert(offsetof(struct T, m) == (off),                         \
-		       "offsetof(struct " #T ", " #m ") must be " #off          \
-		       " (dce-abi.md)");                                        \
-	_Static_assert(__builtin_types_compatible_p(                           \
+	_Static_assert(offsetof(struct T, m) == (off) &&                       \
+		       __builtin_types_compatible_p(                           \
 			       __typeof__(((struct T *)0)->m), ty),             \
-		       "struct " #T "." #m " must have type " #ty " (dce-abi.md)")
+		       "struct " #T "." #m " must be at offset " #off          \
+		       " and have type " #ty " (dce-abi.md)")
 
 /* §1.1, §1.6 */
 _Static_assert(LIBOS_API_VERSION == 2, "LIBOS_API_VERSION must be 2");
