@@ -23,7 +23,6 @@ TOP := $(CURDIR)
 OUT := $(TOP)/out
 KBUILD_OUT := $(OUT)/kbuild
 TARBALL ?= /usr/src/linux-source-6.12.tar.xz
-DEB_PKG := linux-source-6.12
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
@@ -50,7 +49,6 @@ CARGO ?= cargo
 RUST_DIR := $(TOP)/rust
 export LKL_OBJ := $(KBUILD_OUT)/lkl.o
 export KERNEL_TREE := $(SRC)
-export KBUILD_OUTPUT_DIR := $(KBUILD_OUT)
 
 
 .PHONY: all lkl kernel prereqs source defconfig olddefconfig menuconfig \
