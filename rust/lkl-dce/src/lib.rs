@@ -30,6 +30,7 @@ extern crate std;
 
 mod host;
 mod node;
+mod socket;
 mod stubs;
 
 use core::ffi::{c_char, c_int};

@@ -1,4 +1,5 @@
-//! Entry points whose modules do not exist yet (sockets, devices, sysctl).
+//! Entry points whose modules do not exist yet (socket polling, devices,
+//! sysctl); the other socket calls are in socket.rs.
 //!
 //! Each logs once per node through `vprintf` and fails: `-EOPNOTSUPP`, or
 //! NULL for `dev_create`/`dev_get_private`, a zero packet for
@@ -9,8 +10,7 @@ use crate::node::{log, node};
 use core::ffi::{c_char, c_int, c_uchar, c_void};
 use core::ptr;
 use dce_abi::{
-    KernelHandle, MsgHdr, SimDevFlags, SimDevice, SimDevicePacket, SimSocket, SimSysFile,
-    SimSysIterator, SockAddr,
+    KernelHandle, SimDevFlags, SimDevice, SimDevicePacket, SimSocket, SimSysFile, SimSysIterator,
 };
 
 const EOPNOTSUPP: c_int = 95;
@@ -31,79 +31,6 @@ fn unsupported(bit: u32, name: &str) {
     }
 }
 
-unsafe extern "C" fn sock_socket(_: c_int, _: c_int, _: c_int, _: *mut *mut SimSocket) -> c_int {
-    unsupported(3, "sock_socket");
-    -EOPNOTSUPP
-}
-unsafe extern "C" fn sock_close(_: *mut SimSocket) -> c_int {
-    unsupported(4, "sock_close");
-    -EOPNOTSUPP
-}
-unsafe extern "C" fn sock_recvmsg(_: *mut SimSocket, _: *mut MsgHdr, _: c_int) -> isize {
-    unsupported(5, "sock_recvmsg");
-    -(EOPNOTSUPP as isize)
-}
-unsafe extern "C" fn sock_sendmsg(_: *mut SimSocket, _: *const MsgHdr, _: c_int) -> isize {
-    unsupported(6, "sock_sendmsg");
-    -(EOPNOTSUPP as isize)
-}
-unsafe extern "C" fn sock_getsockname(_: *mut SimSocket, _: *mut SockAddr, _: *mut c_int) -> c_int {
-    unsupported(7, "sock_getsockname");
-    -EOPNOTSUPP
-}
-unsafe extern "C" fn sock_getpeername(_: *mut SimSocket, _: *mut SockAddr, _: *mut c_int) -> c_int {
-    unsupported(8, "sock_getpeername");
-    -EOPNOTSUPP
-}
-unsafe extern "C" fn sock_bind(_: *mut SimSocket, _: *const SockAddr, _: c_int) -> c_int {
-    unsupported(9, "sock_bind");
-    -EOPNOTSUPP
-}
-unsafe extern "C" fn sock_connect(
-    _: *mut SimSocket,
-    _: *const SockAddr,
-    _: c_int,
-    _: c_int,
-) -> c_int {
-    unsupported(10, "sock_connect");
-    -EOPNOTSUPP
-}
-unsafe extern "C" fn sock_listen(_: *mut SimSocket, _: c_int) -> c_int {
-    unsupported(11, "sock_listen");
-    -EOPNOTSUPP
-}
-unsafe extern "C" fn sock_shutdown(_: *mut SimSocket, _: c_int) -> c_int {
-    unsupported(12, "sock_shutdown");
-    -EOPNOTSUPP
-}
-unsafe extern "C" fn sock_accept(_: *mut SimSocket, _: *mut *mut SimSocket, _: c_int) -> c_int {
-    unsupported(13, "sock_accept");
-    -EOPNOTSUPP
-}
-unsafe extern "C" fn sock_ioctl(_: *mut SimSocket, _: c_int, _: *mut c_char) -> c_int {
-    unsupported(14, "sock_ioctl");
-    -EOPNOTSUPP
-}
-unsafe extern "C" fn sock_setsockopt(
-    _: *mut SimSocket,
-    _: c_int,
-    _: c_int,
-    _: *const c_void,
-    _: c_int,
-) -> c_int {
-    unsupported(15, "sock_setsockopt");
-    -EOPNOTSUPP
-}
-unsafe extern "C" fn sock_getsockopt(
-    _: *mut SimSocket,
-    _: c_int,
-    _: c_int,
-    _: *mut c_void,
-    _: *mut c_int,
-) -> c_int {
-    unsupported(16, "sock_getsockopt");
-    -EOPNOTSUPP
-}
 /// Leaves `ret` untouched (no readiness, no registration).
 unsafe extern "C" fn sock_poll(_: *mut SimSocket, _: *mut c_void) {
     unsupported(17, "sock_poll");
@@ -166,20 +93,20 @@ unsafe extern "C" fn sys_file_write(
 
 /// Fill slots 3..=28 of `exported`.
 pub fn fill(e: &mut KernelHandle) {
-    e.sock_socket = Some(sock_socket);
-    e.sock_close = Some(sock_close);
-    e.sock_recvmsg = Some(sock_recvmsg);
-    e.sock_sendmsg = Some(sock_sendmsg);
-    e.sock_getsockname = Some(sock_getsockname);
-    e.sock_getpeername = Some(sock_getpeername);
-    e.sock_bind = Some(sock_bind);
-    e.sock_connect = Some(sock_connect);
-    e.sock_listen = Some(sock_listen);
-    e.sock_shutdown = Some(sock_shutdown);
-    e.sock_accept = Some(sock_accept);
-    e.sock_ioctl = Some(sock_ioctl);
-    e.sock_setsockopt = Some(sock_setsockopt);
-    e.sock_getsockopt = Some(sock_getsockopt);
+    e.sock_socket = Some(crate::socket::sock_socket);
+    e.sock_close = Some(crate::socket::sock_close);
+    e.sock_recvmsg = Some(crate::socket::sock_recvmsg);
+    e.sock_sendmsg = Some(crate::socket::sock_sendmsg);
+    e.sock_getsockname = Some(crate::socket::sock_getsockname);
+    e.sock_getpeername = Some(crate::socket::sock_getpeername);
+    e.sock_bind = Some(crate::socket::sock_bind);
+    e.sock_connect = Some(crate::socket::sock_connect);
+    e.sock_listen = Some(crate::socket::sock_listen);
+    e.sock_shutdown = Some(crate::socket::sock_shutdown);
+    e.sock_accept = Some(crate::socket::sock_accept);
+    e.sock_ioctl = Some(crate::socket::sock_ioctl);
+    e.sock_setsockopt = Some(crate::socket::sock_setsockopt);
+    e.sock_getsockopt = Some(crate::socket::sock_getsockopt);
     e.sock_poll = Some(sock_poll);
     e.sock_pollfreewait = Some(sock_pollfreewait);
     e.dev_create = Some(dev_create);

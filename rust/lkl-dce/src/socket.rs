@@ -1,0 +1,258 @@
+//! Socket entry points (dce-abi.md §2.2), forwarded to the kernel's own
+//! system calls on the calling task, which runs them as its host task.
+//!
+//! A `SimSocket *` is the kernel file descriptor plus one (never NULL).
+//! DCE passes the application's own `msghdr`/`sockaddr`, which on x86-64
+//! have the kernel's user-space layouts, so they go through unchanged.
+//! Return values follow DCE's convention: a count or 0, or `-errno`.
+//!
+//! `sock_poll`/`sock_pollfreewait` are not here yet (see stubs.rs).
+
+use core::ffi::{c_char, c_int, c_long, c_void};
+use dce_abi::{MsgHdr, SimSocket, SockAddr};
+use lkl_sys::sysno::{
+    SYS_accept4, SYS_bind, SYS_close, SYS_connect, SYS_fcntl, SYS_getpeername, SYS_getsockname,
+    SYS_getsockopt, SYS_ioctl, SYS_listen, SYS_recvmsg, SYS_sendmsg, SYS_setsockopt, SYS_shutdown,
+    SYS_socket,
+};
+
+const EINVAL: c_long = 22;
+const EBADF: c_long = 9;
+/// `SOCK_NONBLOCK`/`SOCK_CLOEXEC` live above the type bits; DCE's fds ignore
+/// them (dce-abi.md §9-H5), so the kernel does not see them either.
+const SOCK_TYPE_MASK: c_int = 0xf;
+/// File status flag DCE passes to connect and accept (asm-generic value,
+/// the same as x86-64's).
+const O_NONBLOCK: c_int = 0o4000;
+const F_GETFL: c_long = 3;
+const F_SETFL: c_long = 4;
+
+fn sys(no: c_long, args: [c_long; 6]) -> c_long {
+    let mut params = args;
+    // SAFETY: lkl_syscall reads exactly six parameters; the pointers among
+    // them come from DCE's caller, whose memory the kernel treats as user
+    // memory (same address space).
+    unsafe { lkl_sys::lkl_syscall(no, params.as_mut_ptr()) }
+}
+
+fn fd_of(s: *mut SimSocket) -> Option<c_long> {
+    (!s.is_null()).then(|| s as usize as c_long - 1)
+}
+
+fn sock_of(fd: c_long) -> *mut SimSocket {
+    (fd as usize + 1) as *mut SimSocket
+}
+
+/// Runs `call` on `fd` with `O_NONBLOCK` set when `flags` ask for it (DCE's
+/// connect and accept take file status flags, not `MSG_*` flags).
+fn with_status_flags(fd: c_long, flags: c_int, call: impl FnOnce() -> c_long) -> c_long {
+    if flags & O_NONBLOCK == 0 {
+        return call();
+    }
+    let old = sys(SYS_fcntl, [fd, F_GETFL, 0, 0, 0, 0]);
+    if old < 0 {
+        return old;
+    }
+    let set = sys(
+        SYS_fcntl,
+        [fd, F_SETFL, old | c_long::from(O_NONBLOCK), 0, 0, 0],
+    );
+    if set < 0 {
+        return set;
+    }
+    let ret = call();
+    sys(SYS_fcntl, [fd, F_SETFL, old, 0, 0, 0]);
+    ret
+}
+
+pub unsafe extern "C" fn sock_socket(
+    domain: c_int,
+    ty: c_int,
+    protocol: c_int,
+    socket: *mut *mut SimSocket,
+) -> c_int {
+    if socket.is_null() {
+        return -EINVAL as c_int;
+    }
+    let fd = sys(
+        SYS_socket,
+        [
+            domain.into(),
+            (ty & SOCK_TYPE_MASK).into(),
+            protocol.into(),
+            0,
+            0,
+            0,
+        ],
+    );
+    if fd < 0 {
+        // On error the output is left alone (dce-abi.md §2.2).
+        return fd as c_int;
+    }
+    // SAFETY: DCE passes a writable SimSocket* slot (checked non-NULL).
+    unsafe { *socket = sock_of(fd) };
+    0
+}
+
+pub unsafe extern "C" fn sock_close(s: *mut SimSocket) -> c_int {
+    let Some(fd) = fd_of(s) else {
+        return -EBADF as c_int;
+    };
+    sys(SYS_close, [fd, 0, 0, 0, 0, 0]) as c_int
+}
+
+pub unsafe extern "C" fn sock_recvmsg(s: *mut SimSocket, msg: *mut MsgHdr, flags: c_int) -> isize {
+    let Some(fd) = fd_of(s) else {
+        return -EBADF as isize;
+    };
+    sys(SYS_recvmsg, [fd, msg as c_long, flags.into(), 0, 0, 0]) as isize
+}
+
+pub unsafe extern "C" fn sock_sendmsg(
+    s: *mut SimSocket,
+    msg: *const MsgHdr,
+    flags: c_int,
+) -> isize {
+    let Some(fd) = fd_of(s) else {
+        return -EBADF as isize;
+    };
+    sys(SYS_sendmsg, [fd, msg as c_long, flags.into(), 0, 0, 0]) as isize
+}
+
+pub unsafe extern "C" fn sock_getsockname(
+    s: *mut SimSocket,
+    name: *mut SockAddr,
+    len: *mut c_int,
+) -> c_int {
+    let Some(fd) = fd_of(s) else {
+        return -EBADF as c_int;
+    };
+    sys(
+        SYS_getsockname,
+        [fd, name as c_long, len as c_long, 0, 0, 0],
+    ) as c_int
+}
+
+pub unsafe extern "C" fn sock_getpeername(
+    s: *mut SimSocket,
+    name: *mut SockAddr,
+    len: *mut c_int,
+) -> c_int {
+    let Some(fd) = fd_of(s) else {
+        return -EBADF as c_int;
+    };
+    sys(
+        SYS_getpeername,
+        [fd, name as c_long, len as c_long, 0, 0, 0],
+    ) as c_int
+}
+
+pub unsafe extern "C" fn sock_bind(s: *mut SimSocket, name: *const SockAddr, len: c_int) -> c_int {
+    let Some(fd) = fd_of(s) else {
+        return -EBADF as c_int;
+    };
+    sys(SYS_bind, [fd, name as c_long, len.into(), 0, 0, 0]) as c_int
+}
+
+pub unsafe extern "C" fn sock_connect(
+    s: *mut SimSocket,
+    name: *const SockAddr,
+    len: c_int,
+    flags: c_int,
+) -> c_int {
+    let Some(fd) = fd_of(s) else {
+        return -EBADF as c_int;
+    };
+    with_status_flags(fd, flags, || {
+        sys(SYS_connect, [fd, name as c_long, len.into(), 0, 0, 0])
+    }) as c_int
+}
+
+pub unsafe extern "C" fn sock_listen(s: *mut SimSocket, backlog: c_int) -> c_int {
+    let Some(fd) = fd_of(s) else {
+        return -EBADF as c_int;
+    };
+    sys(SYS_listen, [fd, backlog.into(), 0, 0, 0, 0]) as c_int
+}
+
+pub unsafe extern "C" fn sock_shutdown(s: *mut SimSocket, how: c_int) -> c_int {
+    let Some(fd) = fd_of(s) else {
+        return -EBADF as c_int;
+    };
+    sys(SYS_shutdown, [fd, how.into(), 0, 0, 0, 0]) as c_int
+}
+
+pub unsafe extern "C" fn sock_accept(
+    s: *mut SimSocket,
+    new_socket: *mut *mut SimSocket,
+    flags: c_int,
+) -> c_int {
+    let Some(fd) = fd_of(s) else {
+        return -EBADF as c_int;
+    };
+    if new_socket.is_null() {
+        return -EINVAL as c_int;
+    }
+    let new_fd = with_status_flags(fd, flags, || sys(SYS_accept4, [fd, 0, 0, 0, 0, 0]));
+    if new_fd < 0 {
+        return new_fd as c_int;
+    }
+    // SAFETY: DCE passes a writable SimSocket* slot (checked non-NULL).
+    unsafe { *new_socket = sock_of(new_fd) };
+    0
+}
+
+pub unsafe extern "C" fn sock_ioctl(s: *mut SimSocket, request: c_int, argp: *mut c_char) -> c_int {
+    let Some(fd) = fd_of(s) else {
+        return -EBADF as c_int;
+    };
+    // DCE truncates the request to int; ioctl numbers fit in 32 bits.
+    let request = c_long::from(request as u32);
+    sys(SYS_ioctl, [fd, request, argp as c_long, 0, 0, 0]) as c_int
+}
+
+pub unsafe extern "C" fn sock_setsockopt(
+    s: *mut SimSocket,
+    level: c_int,
+    name: c_int,
+    value: *const c_void,
+    len: c_int,
+) -> c_int {
+    let Some(fd) = fd_of(s) else {
+        return -EBADF as c_int;
+    };
+    sys(
+        SYS_setsockopt,
+        [
+            fd,
+            level.into(),
+            name.into(),
+            value as c_long,
+            len.into(),
+            0,
+        ],
+    ) as c_int
+}
+
+pub unsafe extern "C" fn sock_getsockopt(
+    s: *mut SimSocket,
+    level: c_int,
+    name: c_int,
+    value: *mut c_void,
+    len: *mut c_int,
+) -> c_int {
+    let Some(fd) = fd_of(s) else {
+        return -EBADF as c_int;
+    };
+    sys(
+        SYS_getsockopt,
+        [
+            fd,
+            level.into(),
+            name.into(),
+            value as c_long,
+            len as c_long,
+            0,
+        ],
+    ) as c_int
+}
