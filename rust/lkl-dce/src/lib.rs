@@ -28,6 +28,7 @@
 #[cfg(not(panic = "abort"))]
 extern crate std;
 
+mod entropy;
 mod host;
 mod node;
 mod socket;
@@ -121,6 +122,14 @@ unsafe extern "C" fn boot_task(done: *mut core::ffi::c_void) {
     let ret = unsafe { lkl_sys::lkl_start_kernel(c"%s".as_ptr(), CMDLINE.as_ptr()) };
     if ret != 0 {
         log_ret(c"lkl-dce: lkl_start_kernel failed: %d\n", ret);
+    } else {
+        let ret = entropy::seed_from_dce();
+        if ret != 0 {
+            log_ret(
+                c"lkl-dce: cannot seed the kernel's randomness: %d\n",
+                ret as c_int,
+            );
+        }
     }
     // SAFETY: `done` is the semaphore sim_init waits on, alive until that
     // wait returns; sem_up is our own host operation.

@@ -1,0 +1,102 @@
+//! The kernel's randomness from DCE's `random()` (dce-abi.md §3.2).
+//!
+//! Once the kernel has booted, 64 bytes from DCE's deterministic random
+//! stream (seeded by ns-3's seed and run number) are added to the kernel's
+//! input pool and credited, through `RNDADDENTROPY` on a `/dev/urandom`
+//! node we create: everything the kernel draws afterwards (ports, sequence
+//! numbers, hash secrets) then depends on the run's seed, and only on it.
+
+use crate::node::dce;
+use core::ffi::{c_int, c_long};
+use lkl_sys::sysno::{SYS_close, SYS_ioctl, SYS_mkdirat, SYS_mknodat, SYS_openat};
+
+const AT_FDCWD: c_long = -100;
+const O_RDWR: c_long = 2;
+const S_IFCHR: c_long = 0o020000;
+/// `/dev/urandom` is character device 1:9 (new_encode_dev form).
+const URANDOM_DEV: c_long = (1 << 8) | 9;
+/// `_IOW('R', 0x03, int[2])`.
+const RNDADDENTROPY: c_long = 0x4008_5203;
+const EEXIST: c_long = 17;
+
+const WORDS: usize = 16;
+
+/// `struct rand_pool_info` with its buffer.
+#[repr(C)]
+struct PoolInfo {
+    entropy_count: c_int,
+    buf_size: c_int,
+    buf: [u32; WORDS],
+}
+
+fn sys(no: c_long, args: [c_long; 6]) -> c_long {
+    let mut params = args;
+    // SAFETY: lkl_syscall reads six parameters; the pointers among them
+    // point to live locals and constant strings.
+    unsafe { lkl_sys::lkl_syscall(no, params.as_mut_ptr()) }
+}
+
+/// Mixes DCE's random bytes into the booted kernel; returns 0 or -errno.
+pub fn seed_from_dce() -> c_long {
+    let (dce, kernel) = dce();
+    let Some(random) = dce.random else {
+        return -22;
+    };
+    let mut info = PoolInfo {
+        entropy_count: (WORDS * 32) as c_int,
+        buf_size: (WORDS * 4) as c_int,
+        buf: [0; WORDS],
+    };
+    for pair in info.buf.chunks_mut(2) {
+        // SAFETY: DCE's random, valid in every context.
+        let r: u64 = unsafe { random(kernel) };
+        pair[0] = r as u32;
+        if let Some(hi) = pair.get_mut(1) {
+            *hi = (r >> 32) as u32;
+        }
+    }
+
+    let dev = c"/dev";
+    let urandom = c"/dev/urandom";
+    let r = sys(
+        SYS_mkdirat,
+        [AT_FDCWD, dev.as_ptr() as c_long, 0o755, 0, 0, 0],
+    );
+    if r < 0 && r != -EEXIST {
+        return r;
+    }
+    let r = sys(
+        SYS_mknodat,
+        [
+            AT_FDCWD,
+            urandom.as_ptr() as c_long,
+            S_IFCHR | 0o666,
+            URANDOM_DEV,
+            0,
+            0,
+        ],
+    );
+    if r < 0 && r != -EEXIST {
+        return r;
+    }
+    let fd = sys(
+        SYS_openat,
+        [AT_FDCWD, urandom.as_ptr() as c_long, O_RDWR, 0, 0, 0],
+    );
+    if fd < 0 {
+        return fd;
+    }
+    let ret = sys(
+        SYS_ioctl,
+        [
+            fd,
+            RNDADDENTROPY,
+            &mut info as *mut PoolInfo as c_long,
+            0,
+            0,
+            0,
+        ],
+    );
+    sys(SYS_close, [fd, 0, 0, 0, 0, 0]);
+    ret
+}
