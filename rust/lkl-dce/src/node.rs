@@ -161,6 +161,13 @@ pub fn printf_int(fmt: *const c_char, value: c_int) {
     }
 }
 
+/// True once this node's kernel panicked or failed fatally: its entry
+/// points then answer with an error instead of entering the kernel.
+pub fn is_dead() -> bool {
+    // SAFETY: single-threaded read of our static.
+    unsafe { (*node()).dead }
+}
+
 /// Log `msg`, mark the node dead and never return: inside an event, leave
 /// the event through its recovery point; inside a task, park it forever.
 pub fn fatal(msg: &[u8]) -> ! {

@@ -4,7 +4,8 @@
 //! A `SimSocket *` is the kernel file descriptor plus one (never NULL).
 //! DCE passes the application's own `msghdr`/`sockaddr`, which on x86-64
 //! have the kernel's user-space layouts, so they go through unchanged.
-//! Return values follow DCE's convention: a count or 0, or `-errno`.
+//! Return values follow DCE's convention: a count or 0, or `-errno`;
+//! `-ENODEV` once this node's kernel has panicked.
 //!
 //! `sock_poll`/`sock_pollfreewait` are not here yet (see stubs.rs).
 
@@ -17,6 +18,7 @@ use lkl_sys::sysno::{
 };
 
 const EINVAL: c_long = 22;
+const ENODEV: c_long = 19;
 const EBADF: c_long = 9;
 /// `SOCK_NONBLOCK`/`SOCK_CLOEXEC` live above the type bits; DCE's fds ignore
 /// them (dce-abi.md §9-H5), so the kernel does not see them either.
@@ -28,6 +30,11 @@ const F_GETFL: c_long = 3;
 const F_SETFL: c_long = 4;
 
 fn sys(no: c_long, args: [c_long; 6]) -> c_long {
+    // A node whose kernel panicked answers every call with an error; the
+    // simulation and the other nodes go on.
+    if crate::node::is_dead() {
+        return -ENODEV;
+    }
     let mut params = args;
     // SAFETY: lkl_syscall reads exactly six parameters; the pointers among
     // them come from DCE's caller, whose memory the kernel treats as user
