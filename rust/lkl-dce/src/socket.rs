@@ -46,6 +46,14 @@ fn fd_of(s: *mut SimSocket) -> Option<c_long> {
     (!s.is_null()).then(|| s as usize as c_long - 1)
 }
 
+/// Runs system call `no` with the socket's descriptor as first argument.
+fn on_fd(s: *mut SimSocket, no: c_long, rest: [c_long; 5]) -> c_long {
+    match fd_of(s) {
+        Some(fd) => sys(no, [fd, rest[0], rest[1], rest[2], rest[3], rest[4]]),
+        None => -EBADF,
+    }
+}
+
 fn sock_of(fd: c_long) -> *mut SimSocket {
     (fd as usize + 1) as *mut SimSocket
 }
@@ -102,17 +110,11 @@ pub unsafe extern "C" fn sock_socket(
 }
 
 pub unsafe extern "C" fn sock_close(s: *mut SimSocket) -> c_int {
-    let Some(fd) = fd_of(s) else {
-        return -EBADF as c_int;
-    };
-    sys(SYS_close, [fd, 0, 0, 0, 0, 0]) as c_int
+    on_fd(s, SYS_close, [0; 5]) as c_int
 }
 
 pub unsafe extern "C" fn sock_recvmsg(s: *mut SimSocket, msg: *mut MsgHdr, flags: c_int) -> isize {
-    let Some(fd) = fd_of(s) else {
-        return -EBADF as isize;
-    };
-    sys(SYS_recvmsg, [fd, msg as c_long, flags.into(), 0, 0, 0]) as isize
+    on_fd(s, SYS_recvmsg, [msg as c_long, flags.into(), 0, 0, 0]) as isize
 }
 
 pub unsafe extern "C" fn sock_sendmsg(
@@ -120,10 +122,7 @@ pub unsafe extern "C" fn sock_sendmsg(
     msg: *const MsgHdr,
     flags: c_int,
 ) -> isize {
-    let Some(fd) = fd_of(s) else {
-        return -EBADF as isize;
-    };
-    sys(SYS_sendmsg, [fd, msg as c_long, flags.into(), 0, 0, 0]) as isize
+    on_fd(s, SYS_sendmsg, [msg as c_long, flags.into(), 0, 0, 0]) as isize
 }
 
 pub unsafe extern "C" fn sock_getsockname(
@@ -131,13 +130,7 @@ pub unsafe extern "C" fn sock_getsockname(
     name: *mut SockAddr,
     len: *mut c_int,
 ) -> c_int {
-    let Some(fd) = fd_of(s) else {
-        return -EBADF as c_int;
-    };
-    sys(
-        SYS_getsockname,
-        [fd, name as c_long, len as c_long, 0, 0, 0],
-    ) as c_int
+    on_fd(s, SYS_getsockname, [name as c_long, len as c_long, 0, 0, 0]) as c_int
 }
 
 pub unsafe extern "C" fn sock_getpeername(
@@ -145,20 +138,11 @@ pub unsafe extern "C" fn sock_getpeername(
     name: *mut SockAddr,
     len: *mut c_int,
 ) -> c_int {
-    let Some(fd) = fd_of(s) else {
-        return -EBADF as c_int;
-    };
-    sys(
-        SYS_getpeername,
-        [fd, name as c_long, len as c_long, 0, 0, 0],
-    ) as c_int
+    on_fd(s, SYS_getpeername, [name as c_long, len as c_long, 0, 0, 0]) as c_int
 }
 
 pub unsafe extern "C" fn sock_bind(s: *mut SimSocket, name: *const SockAddr, len: c_int) -> c_int {
-    let Some(fd) = fd_of(s) else {
-        return -EBADF as c_int;
-    };
-    sys(SYS_bind, [fd, name as c_long, len.into(), 0, 0, 0]) as c_int
+    on_fd(s, SYS_bind, [name as c_long, len.into(), 0, 0, 0]) as c_int
 }
 
 pub unsafe extern "C" fn sock_connect(
@@ -176,17 +160,11 @@ pub unsafe extern "C" fn sock_connect(
 }
 
 pub unsafe extern "C" fn sock_listen(s: *mut SimSocket, backlog: c_int) -> c_int {
-    let Some(fd) = fd_of(s) else {
-        return -EBADF as c_int;
-    };
-    sys(SYS_listen, [fd, backlog.into(), 0, 0, 0, 0]) as c_int
+    on_fd(s, SYS_listen, [backlog.into(), 0, 0, 0, 0]) as c_int
 }
 
 pub unsafe extern "C" fn sock_shutdown(s: *mut SimSocket, how: c_int) -> c_int {
-    let Some(fd) = fd_of(s) else {
-        return -EBADF as c_int;
-    };
-    sys(SYS_shutdown, [fd, how.into(), 0, 0, 0, 0]) as c_int
+    on_fd(s, SYS_shutdown, [how.into(), 0, 0, 0, 0]) as c_int
 }
 
 pub unsafe extern "C" fn sock_accept(
@@ -210,12 +188,9 @@ pub unsafe extern "C" fn sock_accept(
 }
 
 pub unsafe extern "C" fn sock_ioctl(s: *mut SimSocket, request: c_int, argp: *mut c_char) -> c_int {
-    let Some(fd) = fd_of(s) else {
-        return -EBADF as c_int;
-    };
     // DCE truncates the request to int; ioctl numbers fit in 32 bits.
     let request = c_long::from(request as u32);
-    sys(SYS_ioctl, [fd, request, argp as c_long, 0, 0, 0]) as c_int
+    on_fd(s, SYS_ioctl, [request, argp as c_long, 0, 0, 0]) as c_int
 }
 
 pub unsafe extern "C" fn sock_setsockopt(
@@ -225,20 +200,8 @@ pub unsafe extern "C" fn sock_setsockopt(
     value: *const c_void,
     len: c_int,
 ) -> c_int {
-    let Some(fd) = fd_of(s) else {
-        return -EBADF as c_int;
-    };
-    sys(
-        SYS_setsockopt,
-        [
-            fd,
-            level.into(),
-            name.into(),
-            value as c_long,
-            len.into(),
-            0,
-        ],
-    ) as c_int
+    let args = [level.into(), name.into(), value as c_long, len.into(), 0];
+    on_fd(s, SYS_setsockopt, args) as c_int
 }
 
 pub unsafe extern "C" fn sock_getsockopt(
@@ -248,18 +211,6 @@ pub unsafe extern "C" fn sock_getsockopt(
     value: *mut c_void,
     len: *mut c_int,
 ) -> c_int {
-    let Some(fd) = fd_of(s) else {
-        return -EBADF as c_int;
-    };
-    sys(
-        SYS_getsockopt,
-        [
-            fd,
-            level.into(),
-            name.into(),
-            value as c_long,
-            len as c_long,
-            0,
-        ],
-    ) as c_int
+    let args = [level.into(), name.into(), value as c_long, len as c_long, 0];
+    on_fd(s, SYS_getsockopt, args) as c_int
 }
