@@ -6,7 +6,7 @@
 //! node we create: everything the kernel draws afterwards (ports, sequence
 //! numbers, hash secrets) then depends on the run's seed, and only on it.
 
-use crate::node::dce;
+use crate::node::{dce, syscall as sys};
 use core::ffi::{c_int, c_long};
 use lkl_sys::sysno::{SYS_close, SYS_ioctl, SYS_mkdirat, SYS_mknodat, SYS_openat};
 
@@ -27,13 +27,6 @@ struct PoolInfo {
     entropy_count: c_int,
     buf_size: c_int,
     buf: [u32; WORDS],
-}
-
-fn sys(no: c_long, args: [c_long; 6]) -> c_long {
-    let mut params = args;
-    // SAFETY: lkl_syscall reads six parameters; the pointers among them
-    // point to live locals and constant strings.
-    unsafe { lkl_sys::lkl_syscall(no, params.as_mut_ptr()) }
 }
 
 /// Mixes DCE's random bytes into the booted kernel; returns 0 or -errno.

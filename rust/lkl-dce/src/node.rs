@@ -168,6 +168,22 @@ pub fn is_dead() -> bool {
     unsafe { (*node()).dead }
 }
 
+/// Runs system call `no` in this node's kernel on the calling task (as
+/// its host task), or returns `-ENODEV` once the kernel has panicked: the
+/// node then answers with errors while the simulation goes on.
+pub fn syscall(no: core::ffi::c_long, args: [core::ffi::c_long; 6]) -> core::ffi::c_long {
+    const ENODEV: core::ffi::c_long = 19;
+    if is_dead() {
+        return -ENODEV;
+    }
+    let mut params = args;
+    // SAFETY: lkl_syscall reads exactly six parameters; the pointers among
+    // them come from our callers (DCE's application memory or our own
+    // locals), which the kernel treats as user memory of the same address
+    // space.
+    unsafe { lkl_sys::lkl_syscall(no, params.as_mut_ptr()) }
+}
+
 /// Log `msg`, mark the node dead and never return: inside an event, leave
 /// the event through its recovery point; inside a task, park it forever.
 pub fn fatal(msg: &[u8]) -> ! {

@@ -9,6 +9,7 @@
 //!
 //! `sock_poll`/`sock_pollfreewait` are not here yet (see stubs.rs).
 
+use crate::node::syscall as sys;
 use core::ffi::{c_char, c_int, c_long, c_void};
 use dce_abi::{MsgHdr, SimSocket, SockAddr};
 use lkl_sys::sysno::{
@@ -18,7 +19,6 @@ use lkl_sys::sysno::{
 };
 
 const EINVAL: c_long = 22;
-const ENODEV: c_long = 19;
 const EBADF: c_long = 9;
 /// `SOCK_NONBLOCK`/`SOCK_CLOEXEC` live above the type bits; DCE's fds ignore
 /// them (dce-abi.md §9-H5), so the kernel does not see them either.
@@ -28,19 +28,6 @@ const SOCK_TYPE_MASK: c_int = 0xf;
 const O_NONBLOCK: c_int = 0o4000;
 const F_GETFL: c_long = 3;
 const F_SETFL: c_long = 4;
-
-fn sys(no: c_long, args: [c_long; 6]) -> c_long {
-    // A node whose kernel panicked answers every call with an error; the
-    // simulation and the other nodes go on.
-    if crate::node::is_dead() {
-        return -ENODEV;
-    }
-    let mut params = args;
-    // SAFETY: lkl_syscall reads exactly six parameters; the pointers among
-    // them come from DCE's caller, whose memory the kernel treats as user
-    // memory (same address space).
-    unsafe { lkl_sys::lkl_syscall(no, params.as_mut_ptr()) }
-}
 
 fn fd_of(s: *mut SimSocket) -> Option<c_long> {
     (!s.is_null()).then(|| s as usize as c_long - 1)
