@@ -125,19 +125,20 @@ struct LoopbackStamp {
     stamp_secs: i64,
 }
 
-/// At virtual time `at`, a task on node 0 brings `lo` up, sends itself a
+/// At virtual time `at`, a task on `node` brings `lo` up, sends itself a
 /// UDP datagram through the socket entry points of the ABI and asks the
 /// kernel when it arrived (SIOCGSTAMP): the kernel's own clock.
-fn loopback_stamp_at(
+fn loopback_stamp_at_node(
     host: &Host,
+    node: NodeId,
     at: u64,
 ) -> std::rc::Rc<std::cell::RefCell<Option<LoopbackStamp>>> {
     let out = std::rc::Rc::new(std::cell::RefCell::new(None));
-    let exported = host.exported(NodeId(0)).expect("node 0 initialized");
+    let exported = host.exported(node).expect("node initialized");
     let result = out.clone();
     host.sim()
-        .schedule(NodeId(0), at - host.sim().now(), move |sim| {
-            sim.dtask_start(NodeId(0), move |_| {
+        .schedule(node, at - host.sim().now(), move |sim| {
+            sim.dtask_start(node, move |_| {
                 let r = loopback_roundtrip(&exported);
                 *result.borrow_mut() = Some(r);
             })
@@ -233,7 +234,7 @@ fn the_kernel_clock_is_virtual_time() {
     let host = boot(2, 1);
     let wall = std::time::Instant::now();
     host.run_until(SEC).expect("boot");
-    let result = loopback_stamp_at(&host, 1000 * SEC);
+    let result = loopback_stamp_at_node(&host, NodeId(0), 1000 * SEC);
     host.run_until(1001 * SEC).expect("run");
     let r = result.borrow_mut().take().expect("the task ran");
     assert_eq!(r.sent, 12);
@@ -302,4 +303,173 @@ fn the_kernel_draws_its_randomness_from_the_seed() {
     // random() stream, so another seed picks another port.
     assert_eq!(a, b);
     assert_ne!(a, c, "ports {a} and {c} for seeds 1 and 2");
+}
+
+/// What the task that exhausted node 0's kernel memory saw.
+#[derive(Debug, Default)]
+struct Exhaustion {
+    sends: usize,
+    last: isize,
+}
+
+/// Fill the kernel's memory: an AF_UNIX stream connection whose sender may
+/// queue up to 1 GiB (SO_SNDBUFFORCE, we are root) while nobody reads.
+/// Every queued byte is kernel memory; a node has 32 MiB of it.
+fn exhaust_kernel_memory(e: &dce_abi::SimExported) -> Exhaustion {
+    // SAFETY: DCE-style calls into node 0's library from one of its tasks;
+    // every pointer passed points to a live local of the right type and size.
+    unsafe {
+        let mut addr: libc::sockaddr_un = std::mem::zeroed();
+        addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+        let name = b"\0oom";
+        for (d, s) in addr.sun_path.iter_mut().zip(name) {
+            *d = *s as libc::c_char;
+        }
+        let alen = (std::mem::size_of::<libc::sa_family_t>() + name.len()) as i32;
+        let mut l: *mut dce_abi::SimSocket = std::ptr::null_mut();
+        let mut c: *mut dce_abi::SimSocket = std::ptr::null_mut();
+        let mut a: *mut dce_abi::SimSocket = std::ptr::null_mut();
+        assert_eq!(
+            e.sock_socket.unwrap()(libc::AF_UNIX, libc::SOCK_STREAM, 0, &mut l),
+            0
+        );
+        assert_eq!(
+            e.sock_socket.unwrap()(libc::AF_UNIX, libc::SOCK_STREAM, 0, &mut c),
+            0
+        );
+        let sa = (&addr as *const libc::sockaddr_un).cast();
+        assert_eq!(e.sock_bind.unwrap()(l, sa, alen), 0);
+        assert_eq!(e.sock_listen.unwrap()(l, 1), 0);
+        assert_eq!(e.sock_connect.unwrap()(c, sa, alen, 0), 0);
+        assert_eq!(e.sock_accept.unwrap()(l, &mut a, 0), 0);
+        let big: libc::c_int = 1 << 30;
+        assert_eq!(
+            e.sock_setsockopt.unwrap()(
+                c,
+                libc::SOL_SOCKET,
+                libc::SO_SNDBUFFORCE,
+                (&big as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as i32
+            ),
+            0
+        );
+        let mut chunk = vec![0x5au8; 64 * 1024];
+        let mut iov = libc::iovec {
+            iov_base: chunk.as_mut_ptr().cast(),
+            iov_len: chunk.len(),
+        };
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        let mut out = Exhaustion::default();
+        // 64 MiB, twice what the kernel has.
+        while out.sends < 1024 {
+            out.last = e.sock_sendmsg.unwrap()(
+                c,
+                (&msg as *const libc::msghdr).cast(),
+                libc::MSG_DONTWAIT,
+            );
+            if out.last < 0 {
+                break;
+            }
+            out.sends += 1;
+        }
+        out
+    }
+}
+
+/// A task on `node` that blocks in `recvmsg` on a UDP socket nobody
+/// sends to, and records what the call returned.
+fn blocked_receiver(host: &Host, node: NodeId) -> std::rc::Rc<std::cell::Cell<Option<isize>>> {
+    let e = host.exported(node).expect("node initialized");
+    let out = std::rc::Rc::new(std::cell::Cell::new(None));
+    let result = out.clone();
+    host.sim()
+        .schedule(node, 0, move |sim| {
+            sim.dtask_start(node, move |_| {
+                // SAFETY: DCE-style calls from one of the node's tasks, with
+                // pointers to live locals of the right types and sizes.
+                unsafe {
+                    let mut s: *mut dce_abi::SimSocket = std::ptr::null_mut();
+                    assert_eq!(
+                        e.sock_socket.unwrap()(libc::AF_INET, libc::SOCK_DGRAM, 0, &mut s),
+                        0
+                    );
+                    let mut buf = [0u8; 16];
+                    let mut iov = libc::iovec {
+                        iov_base: buf.as_mut_ptr().cast(),
+                        iov_len: buf.len(),
+                    };
+                    let mut msg: libc::msghdr = std::mem::zeroed();
+                    msg.msg_iov = &mut iov;
+                    msg.msg_iovlen = 1;
+                    let r = e.sock_recvmsg.unwrap()(s, (&mut msg as *mut libc::msghdr).cast(), 0);
+                    result.set(Some(r));
+                }
+            })
+            .expect("task");
+        })
+        .expect("schedule");
+    out
+}
+
+#[test]
+fn a_kernel_panic_stops_one_node_only() {
+    let _g = lock();
+    let host = boot(2, 1);
+    host.run_until(SEC).expect("boot");
+    let blocked = blocked_receiver(&host, NodeId(0));
+    host.run_until(SEC + 1).expect("run");
+    assert_eq!(blocked.get(), None, "recvmsg blocks");
+
+    let e0 = host.exported(NodeId(0)).expect("node 0 initialized");
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let out = seen.clone();
+    host.sim()
+        .schedule(NodeId(0), 0, move |sim| {
+            sim.dtask_start(NodeId(0), move |_| {
+                *out.borrow_mut() = Some(exhaust_kernel_memory(&e0));
+            })
+            .expect("task");
+        })
+        .expect("schedule");
+    host.run_until(2 * SEC).expect("the simulation goes on");
+
+    // The kernel ran out of memory with nothing to kill and panicked; the
+    // host reported it through DCE's vprintf.
+    let log = host.node_log(NodeId(0));
+    assert!(log.contains("Kernel panic - not syncing"), "{log}");
+    assert!(
+        log.contains("lkl-dce: kernel panic: this node's kernel is stopped"),
+        "{log}"
+    );
+    // The call that was running returned -ENODEV, and so did the one that
+    // was blocked in the kernel.
+    let seen = seen.borrow_mut().take().expect("the sender returned");
+    assert!(seen.sends > 64, "{seen:?}: less than 4 MiB queued");
+    assert_eq!(seen.last, -(libc::ENODEV as isize), "{seen:?}");
+    assert_eq!(blocked.get(), Some(-(libc::ENODEV as isize)));
+    // The node answers every later call with -ENODEV.
+    let later = std::rc::Rc::new(std::cell::Cell::new(0));
+    let out = later.clone();
+    host.sim()
+        .schedule(NodeId(0), 0, move |sim| {
+            sim.dtask_start(NodeId(0), move |_| {
+                let mut s: *mut dce_abi::SimSocket = std::ptr::null_mut();
+                // SAFETY: a DCE-style call with a pointer to a live local.
+                out.set(unsafe {
+                    e0.sock_socket.unwrap()(libc::AF_INET, libc::SOCK_DGRAM, 0, &mut s)
+                });
+            })
+            .expect("task");
+        })
+        .expect("schedule");
+    // Node 1 is untouched: its kernel still stamps datagrams in virtual time.
+    let stamp = loopback_stamp_at_node(&host, NodeId(1), 3 * SEC);
+    host.run_until(4 * SEC).expect("run");
+    assert_eq!(later.get(), -libc::ENODEV);
+    let r = stamp.borrow_mut().take().expect("node 1's task ran");
+    assert_eq!(r.received, 12);
+    assert_eq!(r.stamp_secs, 3);
+    assert_booted(&host, NodeId(1));
 }

@@ -32,14 +32,14 @@ __attribute__((noreturn)) void lkl_dce_jmp_buf_longjmp(struct lkl_jmp_buf *jmpb,
 }
 
 /*
- * Event guard: run fn(ctx) with a recovery point in *jb, so that a fatal
- * error in event context (where nothing may block) can leave the event with
- * lkl_dce_event_bail() instead of hanging the simulator.  Returns 0 when
+ * Guard: run fn(ctx) with a recovery point in *jb, so that after a fatal
+ * error (a kernel panic) an event can end and a system call can return
+ * with lkl_dce_bail() instead of hanging the simulator.  Returns 0 when
  * fn returned, 1 when it bailed out.  Only kernel C frames and Rust frames
  * without destructors (panic = "abort") lie between the two.
  */
-__attribute__((noinline)) int lkl_dce_event_guard(void **jb, void (*fn)(void *),
-						  void *ctx)
+__attribute__((noinline)) int lkl_dce_guard(void **jb, void (*fn)(void *),
+					    void *ctx)
 {
 	if (__builtin_setjmp(jb))
 		return 1;
@@ -47,7 +47,7 @@ __attribute__((noinline)) int lkl_dce_event_guard(void **jb, void (*fn)(void *),
 	return 0;
 }
 
-__attribute__((noreturn)) void lkl_dce_event_bail(void **jb)
+__attribute__((noreturn)) void lkl_dce_bail(void **jb)
 {
 	__builtin_longjmp(jb, 1);
 }

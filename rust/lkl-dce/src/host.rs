@@ -1,7 +1,9 @@
 //! `struct lkl_host_operations` over DCE's imports
 //! (`Documentation/dce/design.rst`, "Mapping the host operations").
 
-use crate::node::{self, dce, fatal, in_event, node, park_forever, Task, TLS_SLOTS};
+use crate::node::{
+    self, current, dce, fatal, in_event, lkl_dce_guard, node, park_forever, Task, TLS_SLOTS,
+};
 use core::ffi::{c_char, c_int, c_ulong, c_ulonglong, c_void};
 use core::mem::size_of;
 use core::ptr;
@@ -19,11 +21,6 @@ pub const PAGE_SLACK: usize = PAGE + size_of::<usize>();
 extern "C" {
     fn lkl_dce_jmp_buf_set(jmpb: *mut LklJmpBuf, f: Option<LklVoidFn>);
     fn lkl_dce_jmp_buf_longjmp(jmpb: *mut LklJmpBuf, val: c_int);
-    fn lkl_dce_event_guard(
-        jb: *mut *mut c_void,
-        f: unsafe extern "C" fn(*mut c_void),
-        ctx: *mut c_void,
-    ) -> c_int;
 }
 
 // ---- memory -------------------------------------------------------------
@@ -159,27 +156,6 @@ pub unsafe extern "C" fn task_get_private(task: *mut SimTask) -> *mut c_void {
     unsafe { (*task.cast::<Task>()).private }
 }
 
-/// The calling context's task: the event sentinel in event context,
-/// DCE's current task otherwise.
-fn current() -> *mut Task {
-    let n = node();
-    if in_event() {
-        // SAFETY: address of a field of our static.
-        return unsafe { ptr::addr_of_mut!((*n).event_task) };
-    }
-    let (dce, kernel) = dce();
-    // SAFETY: DCE's task_current, only called outside event context.
-    let t = dce
-        .task_current
-        .map_or(ptr::null_mut(), |f| unsafe { f(kernel) });
-    if t.is_null() {
-        // SAFETY: as above.
-        unsafe { ptr::addr_of_mut!((*n).event_task) }
-    } else {
-        t.cast()
-    }
-}
-
 fn wait() {
     if in_event() {
         fatal(b"lkl-dce: the kernel tried to block in event context\n");
@@ -188,6 +164,10 @@ fn wait() {
     if let Some(f) = dce.task_wait {
         // SAFETY: task context (checked above).
         unsafe { f(kernel) }
+    }
+    if node::is_dead() {
+        // Woken by fatal(): the kernel is gone, leave it.
+        node::bail();
     }
 }
 
@@ -553,7 +533,7 @@ unsafe extern "C" fn timer_event(ctx: *mut c_void) {
         let prev = (*n).in_event;
         (*n).in_event = true;
         (*n).event_jb_live = true;
-        lkl_dce_event_guard(
+        lkl_dce_guard(
             ptr::addr_of_mut!((*n).event_jb).cast(),
             run_timer_fn,
             f as *mut c_void,

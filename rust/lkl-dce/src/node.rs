@@ -28,6 +28,12 @@ pub struct Task {
     pub exited: bool,
     /// A task waiting in `thread_join` for this one.
     pub joiner: *mut SimTask,
+    /// Set while the task runs a system call under [`syscall`]'s guard.
+    pub in_call: bool,
+    /// Recovery point of that call: a panic returns `-ENODEV` through it.
+    pub call_jb: [*mut c_void; 5],
+    /// Next task in [`Node::calls`].
+    pub next_call: *mut Task,
 }
 
 impl Task {
@@ -37,6 +43,9 @@ impl Task {
         tls: [ptr::null_mut(); TLS_SLOTS],
         exited: false,
         joiner: ptr::null_mut(),
+        in_call: false,
+        call_jb: [ptr::null_mut(); 5],
+        next_call: ptr::null_mut(),
     };
 }
 
@@ -54,11 +63,14 @@ pub struct Node {
     pub warned: u32,
     /// TLS keys in use (bit i: key i + 1).
     pub tls_used: u32,
-    /// Recovery point of the running event (see `lkl_dce_event_guard`).
+    /// Recovery point of the running event (see `lkl_dce_guard`).
     pub event_jb: [*mut c_void; 5],
     pub event_jb_live: bool,
     /// Identity and TLS of event context (`thread_self` sentinel).
     pub event_task: Task,
+    /// Tasks inside a guarded system call, running or blocked in the
+    /// kernel: a panic wakes them all so that each call returns.
+    pub calls: *mut Task,
 }
 
 struct NodeCell(UnsafeCell<Node>);
@@ -82,6 +94,7 @@ static NODE: NodeCell = NodeCell(UnsafeCell::new(Node {
     event_jb: [ptr::null_mut(); 5],
     event_jb_live: false,
     event_task: Task::ZERO,
+    calls: ptr::null_mut(),
 }));
 
 /// This node's state.  Access fields through the pointer; do not keep a
@@ -125,7 +138,14 @@ extern "C" {
         fmt: *const c_char,
         ...
     ) -> c_int;
-    fn lkl_dce_event_bail(jb: *mut *mut c_void) -> !;
+    /// Run `f(ctx)` with a recovery point in `jb` (csrc/glue.c): returns
+    /// 0 when `f` returned, 1 when it left through `lkl_dce_bail(jb)`.
+    pub fn lkl_dce_guard(
+        jb: *mut *mut c_void,
+        f: unsafe extern "C" fn(*mut c_void),
+        ctx: *mut c_void,
+    ) -> c_int;
+    fn lkl_dce_bail(jb: *mut *mut c_void) -> !;
 }
 
 /// Write `bytes` to the node's log through DCE's `vprintf` ("%.*s").
@@ -168,36 +188,145 @@ pub fn is_dead() -> bool {
     unsafe { (*node()).dead }
 }
 
+/// The calling context's task: the event sentinel in event context,
+/// DCE's current task otherwise.
+pub fn current() -> *mut Task {
+    let n = node();
+    if in_event() {
+        // SAFETY: address of a field of our static.
+        return unsafe { ptr::addr_of_mut!((*n).event_task) };
+    }
+    let (dce, kernel) = dce();
+    // SAFETY: DCE's task_current, only called outside event context.
+    let t = dce
+        .task_current
+        .map_or(ptr::null_mut(), |f| unsafe { f(kernel) });
+    if t.is_null() {
+        // SAFETY: as above.
+        unsafe { ptr::addr_of_mut!((*n).event_task) }
+    } else {
+        t.cast()
+    }
+}
+
+const ENODEV: core::ffi::c_long = 19;
+
+struct Call {
+    no: core::ffi::c_long,
+    params: [core::ffi::c_long; 6],
+    ret: core::ffi::c_long,
+}
+
+unsafe extern "C" fn run_call(ctx: *mut c_void) {
+    let c = ctx as *mut Call;
+    // SAFETY: `ctx` is the Call on syscall()'s stack; lkl_syscall reads
+    // exactly six parameters.  The pointers among them come from our
+    // callers (DCE's application memory or our own locals), which the
+    // kernel treats as user memory of the same address space.
+    unsafe { (*c).ret = lkl_sys::lkl_syscall((*c).no, (*c).params.as_mut_ptr()) }
+}
+
+/// Remove `t` from the list of tasks in a call.
+///
+/// # Safety
+/// `t` is a live Task.
+unsafe fn unlink_call(t: *mut Task) {
+    let n = node();
+    // SAFETY: single-threaded access to our static; every Task on the list
+    // is live (tasks are never freed while DCE runs them).
+    unsafe {
+        let mut link: *mut *mut Task = ptr::addr_of_mut!((*n).calls);
+        while !(*link).is_null() {
+            if *link == t {
+                *link = (*t).next_call;
+                break;
+            }
+            link = ptr::addr_of_mut!((**link).next_call);
+        }
+        (*t).next_call = ptr::null_mut();
+        (*t).in_call = false;
+    }
+}
+
 /// Runs system call `no` in this node's kernel on the calling task (as
 /// its host task), or returns `-ENODEV` once the kernel has panicked: the
-/// node then answers with errors while the simulation goes on.
+/// node then answers with errors while the simulation goes on.  A panic
+/// during the call, on this task or another, also makes it return
+/// `-ENODEV` (see [`fatal`]).
 pub fn syscall(no: core::ffi::c_long, args: [core::ffi::c_long; 6]) -> core::ffi::c_long {
-    const ENODEV: core::ffi::c_long = 19;
     if is_dead() {
         return -ENODEV;
     }
-    let mut params = args;
-    // SAFETY: lkl_syscall reads exactly six parameters; the pointers among
-    // them come from our callers (DCE's application memory or our own
-    // locals), which the kernel treats as user memory of the same address
-    // space.
-    unsafe { lkl_sys::lkl_syscall(no, params.as_mut_ptr()) }
+    let mut call = Call {
+        no,
+        params: args,
+        ret: -ENODEV,
+    };
+    let ctx = ptr::addr_of_mut!(call).cast();
+    let t = current();
+    let n = node();
+    // SAFETY: `t` is a live Task of ours (or the event sentinel, which is
+    // never guarded: events leave through their own recovery point).
+    unsafe {
+        if t == ptr::addr_of_mut!((*n).event_task) || (*t).in_call {
+            run_call(ctx);
+            return call.ret;
+        }
+        (*t).in_call = true;
+        (*t).next_call = (*n).calls;
+        (*n).calls = t;
+        let bailed = lkl_dce_guard(ptr::addr_of_mut!((*t).call_jb).cast(), run_call, ctx);
+        unlink_call(t);
+        if bailed != 0 {
+            return -ENODEV;
+        }
+    }
+    call.ret
 }
 
-/// Log `msg`, mark the node dead and never return: inside an event, leave
-/// the event through its recovery point; inside a task, park it forever.
-pub fn fatal(msg: &[u8]) -> ! {
-    log_bytes(msg);
+/// After the node died: leave the kernel for good.  A task inside a
+/// guarded system call returns from it with `-ENODEV`; any other task (a
+/// kernel thread) parks forever.
+pub fn bail() -> ! {
+    let t = current();
     let n = node();
-    // SAFETY: single-threaded access to our static.
+    // SAFETY: single-threaded access to our static; `t` is a live Task.
     unsafe {
-        (*n).dead = true;
         if (*n).in_event && (*n).event_jb_live {
             (*n).event_jb_live = false;
-            lkl_dce_event_bail(ptr::addr_of_mut!((*n).event_jb).cast());
+            lkl_dce_bail(ptr::addr_of_mut!((*n).event_jb).cast());
+        }
+        if t != ptr::addr_of_mut!((*n).event_task) && (*t).in_call {
+            lkl_dce_bail(ptr::addr_of_mut!((*t).call_jb).cast());
         }
     }
     park_forever()
+}
+
+/// Log `msg`, mark the node dead and never return.  Every other task
+/// blocked in a system call is woken so that its call returns `-ENODEV`
+/// (see `wait` in host.rs); this one leaves through [`bail`].
+pub fn fatal(msg: &[u8]) -> ! {
+    log_bytes(msg);
+    let n = node();
+    let me = current();
+    let (dce, kernel) = dce();
+    // SAFETY: single-threaded access to our static; the tasks on the list
+    // are live.  task_wakeup is valid in every context and a no-op for a
+    // task that is not blocked.
+    unsafe {
+        (*n).dead = true;
+        let mut t = (*n).calls;
+        while !t.is_null() {
+            if t != me {
+                if let Some(wakeup) = dce.task_wakeup {
+                    wakeup(kernel, t.cast());
+                }
+            }
+            t = (*t).next_call;
+        }
+    }
+    bail()
 }
 
 /// Block the current task for good (`task_wait` in a loop).
