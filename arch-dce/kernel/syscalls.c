@@ -43,6 +43,12 @@ typedef long (*syscall_fn_t)(long, long, long, long, long, long);
 static void *syscall_table[__NR_syscalls] = {
 	[0 ... __NR_syscalls - 1] = (void *)sys_ni_syscall,
 #include <asm-generic/unistd.h>
+#ifdef CONFIG_NET
+	[__NR_lkl_netdev_create] = (void *)sys_lkl_netdev_create,
+	[__NR_lkl_netdev_ctl] = (void *)sys_lkl_netdev_ctl,
+#endif
+	[__NR_lkl_poll_add] = (void *)sys_lkl_poll_add,
+	[__NR_lkl_poll_del] = (void *)sys_lkl_poll_del,
 };
 
 static struct task_struct *host0;

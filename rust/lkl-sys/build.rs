@@ -56,12 +56,16 @@ fn host_ops_header(repo: &Path) -> PathBuf {
 
 fn run_bindgen(header: &Path, out: &Path) {
     let header = header.to_str().expect("UTF-8 header path");
-    let opaque = "lkl_sem|lkl_mutex|lkl_tls_key|lkl_dev_pci_ops";
+    let opaque = "lkl_sem|lkl_mutex|lkl_tls_key|lkl_dev_pci_ops|lkl_netdev|lkl_poll";
 
     // Layout and member types, as clang sees them.
     bindgen::Builder::default()
         .header(header)
-        .allowlist_type("lkl_host_operations|lkl_jmp_buf|lkl_thread_t|lkl_prot")
+        .allowlist_type(
+            "lkl_host_operations|lkl_jmp_buf|lkl_thread_t|lkl_prot|lkl_netdev_frame|\
+             lkl_netdev_xmit_t|lkl_poll_notify_t",
+        )
+        .allowlist_var("LKL_NETDEV_.*")
         .blocklist_type(opaque)
         .derive_debug(false)
         .derive_default(false)
@@ -77,7 +81,9 @@ fn run_bindgen(header: &Path, out: &Path) {
     bindgen::Builder::default()
         .header(header)
         .allowlist_function("lkl_.*")
-        .blocklist_type(format!("{opaque}|lkl_host_operations|lkl_jmp_buf"))
+        .blocklist_type(format!(
+            "{opaque}|lkl_host_operations|lkl_jmp_buf|lkl_netdev_frame"
+        ))
         .generate_comments(false)
         .use_core()
         .layout_tests(false)

@@ -1,9 +1,7 @@
 //! `struct lkl_host_operations` over DCE's imports
 //! (`Documentation/dce/design.rst`, "Mapping the host operations").
 
-use crate::node::{
-    self, current, dce, fatal, in_event, lkl_dce_guard, node, park_forever, Task, TLS_SLOTS,
-};
+use crate::node::{self, current, dce, fatal, in_event, node, park_forever, Task, TLS_SLOTS};
 use core::ffi::{c_char, c_int, c_ulong, c_ulonglong, c_void};
 use core::mem::size_of;
 use core::ptr;
@@ -25,7 +23,7 @@ extern "C" {
 
 // ---- memory -------------------------------------------------------------
 
-fn dce_malloc(size: usize) -> *mut c_void {
+pub(crate) fn dce_malloc(size: usize) -> *mut c_void {
     // DCE truncates sizes to 32 bits.
     if size == 0 || size > u32::MAX as usize {
         return ptr::null_mut();
@@ -38,7 +36,7 @@ fn dce_malloc(size: usize) -> *mut c_void {
     }
 }
 
-fn dce_free(p: *mut c_void) {
+pub(crate) fn dce_free(p: *mut c_void) {
     if p.is_null() {
         return; // DCE's free(NULL) crashes
     }
@@ -521,25 +519,13 @@ unsafe extern "C" fn run_timer_fn(ctx: *mut c_void) {
 /// Event trampoline: runs in M context.
 unsafe extern "C" fn timer_event(ctx: *mut c_void) {
     let t = ctx as *mut Timer;
-    let n = node();
-    // SAFETY: `t` is live (timer_free cancels its pending event); our
-    // static is accessed single-threaded.
-    unsafe {
+    // SAFETY: `t` is live (timer_free cancels its pending event).
+    let func = unsafe {
         (*t).handle = ptr::null_mut();
-        if (*n).dead {
-            return;
-        }
-        let Some(f) = (*t).func else { return };
-        let prev = (*n).in_event;
-        (*n).in_event = true;
-        (*n).event_jb_live = true;
-        lkl_dce_guard(
-            ptr::addr_of_mut!((*n).event_jb).cast(),
-            run_timer_fn,
-            f as *mut c_void,
-        );
-        (*n).event_jb_live = false;
-        (*n).in_event = prev;
+        (*t).func
+    };
+    if let Some(f) = func {
+        node::run_in_event(run_timer_fn, f as *mut c_void);
     }
 }
 

@@ -30,6 +30,7 @@ extern crate std;
 
 mod entropy;
 mod host;
+mod netdev;
 mod node;
 mod socket;
 mod stubs;

@@ -284,6 +284,28 @@ pub fn syscall(no: core::ffi::c_long, args: [core::ffi::c_long; 6]) -> core::ffi
     call.ret
 }
 
+/// Run `f(ctx)`, which enters the kernel, as event context (DCE's main
+/// context: an event callback or `dev_rx`): nothing may block, and a fatal
+/// error ends the event through its recovery point.  Does nothing once the
+/// node is dead.
+pub fn run_in_event(f: unsafe extern "C" fn(*mut c_void), ctx: *mut c_void) {
+    let n = node();
+    // SAFETY: single-threaded access to our static; `f` and `ctx` are the
+    // caller's.
+    unsafe {
+        if (*n).dead {
+            return;
+        }
+        let prev = (*n).in_event;
+        let prev_live = (*n).event_jb_live;
+        (*n).in_event = true;
+        (*n).event_jb_live = true;
+        lkl_dce_guard(ptr::addr_of_mut!((*n).event_jb).cast(), f, ctx);
+        (*n).event_jb_live = prev_live;
+        (*n).in_event = prev;
+    }
+}
+
 /// After the node died: leave the kernel for good.  A task inside a
 /// guarded system call returns from it with `-ENODEV`; any other task (a
 /// kernel thread) parks forever.

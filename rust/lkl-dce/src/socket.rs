@@ -7,16 +7,20 @@
 //! Return values follow DCE's convention: a count or 0, or `-errno`;
 //! `-ENODEV` once this node's kernel has panicked.
 //!
-//! `sock_poll`/`sock_pollfreewait` are not here yet (see stubs.rs).
+//! `sock_poll` registers a waiter of the arch (`arch/lkl/kernel/poll.c`)
+//! that calls DCE's `poll_event` on every matching wake-up, until
+//! `sock_pollfreewait` (dce-abi.md §2.3).
 
-use crate::node::syscall as sys;
-use core::ffi::{c_char, c_int, c_long, c_void};
-use dce_abi::{MsgHdr, SimSocket, SockAddr};
+use crate::node::{dce, log, printf_int, syscall as sys};
+use core::ffi::{c_char, c_int, c_long, c_uint, c_void};
+use core::ptr;
+use dce_abi::{MsgHdr, PollTableRef, SimSocket, SockAddr};
 use lkl_sys::sysno::{
     SYS_accept4, SYS_bind, SYS_close, SYS_connect, SYS_fcntl, SYS_getpeername, SYS_getsockname,
     SYS_getsockopt, SYS_ioctl, SYS_listen, SYS_recvmsg, SYS_sendmsg, SYS_setsockopt, SYS_shutdown,
     SYS_socket,
 };
+use lkl_sys::{LklPoll, NR_LKL_POLL_ADD, NR_LKL_POLL_DEL};
 
 const EINVAL: c_long = 22;
 const EBADF: c_long = 9;
@@ -200,4 +204,76 @@ pub unsafe extern "C" fn sock_getsockopt(
 ) -> c_int {
     let args = [level.into(), name.into(), value as c_long, len as c_long, 0];
     on_fd(s, SYS_getsockopt, args) as c_int
+}
+
+const POLLERR: c_int = 0x008;
+const POLLHUP: c_int = 0x010;
+const POLLNVAL: c_int = 0x020;
+
+/// The kernel's poll callback: tells DCE's `PollTable` (the cookie).
+unsafe extern "C" fn poll_notify(cookie: *mut c_void, key: c_uint) {
+    let (dce, _) = dce();
+    if let Some(poll_event) = dce.poll_event {
+        // SAFETY: `cookie` is DCE's PollTable*, live until sock_pollfreewait
+        // removes this waiter; poll_event is valid in every context.
+        unsafe { poll_event(key as c_int, cookie) };
+    }
+}
+
+/// `sock_poll(s, ref)`: the socket's readiness in `ref.ret`; with a
+/// `PollTable*` in `ref.opaque`, also a waiter that calls `poll_event` on
+/// every matching wake-up, whose handle replaces `ref.opaque`.  A bad
+/// socket reads `POLLNVAL`, a dead kernel `POLLERR | POLLHUP`; then no
+/// waiter is left (`opaque` NULL).
+pub unsafe extern "C" fn sock_poll(s: *mut SimSocket, r: *mut c_void) {
+    let r = r as *mut PollTableRef;
+    if r.is_null() {
+        return;
+    }
+    // SAFETY: DCE passes its poll_table_ref, valid during the call.
+    let (wanted, cookie) = unsafe { ((*r).ret, (*r).opaque) };
+    let Some(fd) = fd_of(s) else {
+        // SAFETY: as above.
+        unsafe {
+            (*r).ret = POLLNVAL;
+            (*r).opaque = ptr::null_mut();
+        }
+        return;
+    };
+    let mut handle: *mut LklPoll = ptr::null_mut();
+    let notify: Option<lkl_sys::LklPollNotify> = (!cookie.is_null()).then_some(poll_notify);
+    let ret = sys(
+        NR_LKL_POLL_ADD,
+        [
+            fd,
+            c_long::from(wanted as c_uint),
+            notify.map_or(0, |f| f as usize as c_long),
+            cookie as c_long,
+            ptr::addr_of_mut!(handle) as c_long,
+            0,
+        ],
+    );
+    let (mask, opaque) = match ret {
+        -9 => (POLLNVAL, ptr::null_mut()),
+        r if r < 0 => (POLLERR | POLLHUP, ptr::null_mut()),
+        r => (r as c_int, handle.cast()),
+    };
+    // SAFETY: as above.
+    unsafe {
+        (*r).ret = mask;
+        (*r).opaque = opaque;
+    }
+}
+
+/// `sock_pollfreewait(handle)`: removes a waiter of `sock_poll`; NULL is
+/// fine (DCE passes it when `sock_poll` registered nothing).
+pub unsafe extern "C" fn sock_pollfreewait(handle: *mut c_void) {
+    if handle.is_null() {
+        return;
+    }
+    let ret = sys(NR_LKL_POLL_DEL, [handle as c_long, 0, 0, 0, 0, 0]);
+    if ret < 0 && ret != -19 {
+        log("lkl-dce: sock_pollfreewait");
+        printf_int(c" failed: %d\n".as_ptr(), ret as c_int);
+    }
 }

@@ -1,17 +1,11 @@
-//! Entry points whose modules do not exist yet (socket polling, devices,
-//! sysctl); the other socket calls are in socket.rs.
-//!
-//! Each logs once per node through `vprintf` and fails: `-EOPNOTSUPP`, or
-//! NULL for `dev_create`/`dev_get_private`, a zero packet for
-//! `dev_create_packet`.  None of them touches an output pointer.  Listed
-//! as unsupported in `Documentation/dce/design.rst`.
+//! The table of entry points, and those whose module does not exist yet
+//! (sysctl): each logs once per node through `vprintf` and fails with
+//! `-EOPNOTSUPP`, touching no output pointer.  Listed as unsupported in
+//! `Documentation/dce/design.rst`.
 
 use crate::node::{log, node};
-use core::ffi::{c_char, c_int, c_uchar, c_void};
-use core::ptr;
-use dce_abi::{
-    KernelHandle, SimDevFlags, SimDevice, SimDevicePacket, SimSocket, SimSysFile, SimSysIterator,
-};
+use core::ffi::{c_char, c_int};
+use dce_abi::{KernelHandle, SimSysFile, SimSysIterator};
 
 const EOPNOTSUPP: c_int = 95;
 
@@ -31,44 +25,6 @@ fn unsupported(bit: u32, name: &str) {
     }
 }
 
-/// Leaves `ret` untouched (no readiness, no registration).
-unsafe extern "C" fn sock_poll(_: *mut SimSocket, _: *mut c_void) {
-    unsupported(17, "sock_poll");
-}
-unsafe extern "C" fn sock_pollfreewait(_: *mut c_void) {
-    unsupported(18, "sock_pollfreewait");
-}
-unsafe extern "C" fn dev_create(
-    _: *const c_char,
-    _: *mut c_void,
-    _: SimDevFlags,
-) -> *mut SimDevice {
-    unsupported(19, "dev_create");
-    ptr::null_mut()
-}
-unsafe extern "C" fn dev_destroy(_: *mut SimDevice) {
-    unsupported(20, "dev_destroy");
-}
-unsafe extern "C" fn dev_get_private(_: *mut SimDevice) -> *mut c_void {
-    unsupported(21, "dev_get_private");
-    ptr::null_mut()
-}
-unsafe extern "C" fn dev_set_address(_: *mut SimDevice, _: *mut c_uchar) {
-    unsupported(22, "dev_set_address");
-}
-unsafe extern "C" fn dev_set_mtu(_: *mut SimDevice, _: c_int) {
-    unsupported(23, "dev_set_mtu");
-}
-unsafe extern "C" fn dev_create_packet(_: *mut SimDevice, _: c_int) -> SimDevicePacket {
-    unsupported(24, "dev_create_packet");
-    SimDevicePacket {
-        buffer: ptr::null_mut(),
-        token: ptr::null_mut(),
-    }
-}
-unsafe extern "C" fn dev_rx(_: *mut SimDevice, _: SimDevicePacket) {
-    unsupported(25, "dev_rx");
-}
 unsafe extern "C" fn sys_iterate_files(_: *const SimSysIterator) {
     unsupported(26, "sys_iterate_files");
 }
@@ -107,15 +63,15 @@ pub fn fill(e: &mut KernelHandle) {
     e.sock_ioctl = Some(crate::socket::sock_ioctl);
     e.sock_setsockopt = Some(crate::socket::sock_setsockopt);
     e.sock_getsockopt = Some(crate::socket::sock_getsockopt);
-    e.sock_poll = Some(sock_poll);
-    e.sock_pollfreewait = Some(sock_pollfreewait);
-    e.dev_create = Some(dev_create);
-    e.dev_destroy = Some(dev_destroy);
-    e.dev_get_private = Some(dev_get_private);
-    e.dev_set_address = Some(dev_set_address);
-    e.dev_set_mtu = Some(dev_set_mtu);
-    e.dev_create_packet = Some(dev_create_packet);
-    e.dev_rx = Some(dev_rx);
+    e.sock_poll = Some(crate::socket::sock_poll);
+    e.sock_pollfreewait = Some(crate::socket::sock_pollfreewait);
+    e.dev_create = Some(crate::netdev::dev_create);
+    e.dev_destroy = Some(crate::netdev::dev_destroy);
+    e.dev_get_private = Some(crate::netdev::dev_get_private);
+    e.dev_set_address = Some(crate::netdev::dev_set_address);
+    e.dev_set_mtu = Some(crate::netdev::dev_set_mtu);
+    e.dev_create_packet = Some(crate::netdev::dev_create_packet);
+    e.dev_rx = Some(crate::netdev::dev_rx);
     e.sys_iterate_files = Some(sys_iterate_files);
     e.sys_file_read = Some(sys_file_read);
     e.sys_file_write = Some(sys_file_write);

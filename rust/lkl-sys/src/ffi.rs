@@ -201,6 +201,65 @@ pub struct LklHostOperations {
     pub pci_ops: *mut LklDevPciOps,
 }
 
+// ---- network devices and poll waiters of the host (see host_ops.h) -----
+
+/// `LKL_NETDEV_NOARP`: the device never resolves addresses (no ARP).
+pub const LKL_NETDEV_NOARP: c_uint = 1 << 0;
+/// `LKL_NETDEV_POINTTOPOINT`: `IFF_POINTOPOINT`.
+pub const LKL_NETDEV_POINTTOPOINT: c_uint = 1 << 1;
+/// `LKL_NETDEV_MULTICAST`: `IFF_MULTICAST`.
+pub const LKL_NETDEV_MULTICAST: c_uint = 1 << 2;
+/// `LKL_NETDEV_BROADCAST`: `IFF_BROADCAST`.
+pub const LKL_NETDEV_BROADCAST: c_uint = 1 << 3;
+
+/// `LKL_NETDEV_SET_MAC`: `arg` points to 6 bytes.
+pub const LKL_NETDEV_SET_MAC: c_uint = 1;
+/// `LKL_NETDEV_SET_MTU`: `arg` is the L3 MTU.
+pub const LKL_NETDEV_SET_MTU: c_uint = 2;
+/// `LKL_NETDEV_DESTROY`: unregister the device.
+pub const LKL_NETDEV_DESTROY: c_uint = 3;
+
+/// `__NR_lkl_netdev_create` (`__NR_arch_specific_syscall + 0`).
+pub const NR_LKL_NETDEV_CREATE: c_long = crate::sysno::SYS_arch_specific_syscall;
+/// `__NR_lkl_netdev_ctl`
+pub const NR_LKL_NETDEV_CTL: c_long = crate::sysno::SYS_arch_specific_syscall + 1;
+/// `__NR_lkl_poll_add`
+pub const NR_LKL_POLL_ADD: c_long = crate::sysno::SYS_arch_specific_syscall + 2;
+/// `__NR_lkl_poll_del`
+pub const NR_LKL_POLL_DEL: c_long = crate::sysno::SYS_arch_specific_syscall + 3;
+
+opaque!(
+    /// `struct lkl_netdev`: a device handle from `lkl_netdev_create`.
+    LklNetdev
+);
+opaque!(
+    /// `struct lkl_poll`: a poll waiter handle from `lkl_poll_add`.
+    LklPoll
+);
+
+/// `lkl_netdev_xmit_t`: called once per frame the kernel sends.
+pub type LklNetdevXmit =
+    unsafe extern "C" fn(cookie: *mut c_void, frame: *const c_void, len: c_int) -> c_int;
+
+/// `lkl_poll_notify_t`: called on every matching wake-up of a waiter.
+pub type LklPollNotify = unsafe extern "C" fn(cookie: *mut c_void, key: c_uint);
+
+/// `struct lkl_netdev_frame`: a received frame, header plus `len` bytes of
+/// `data`, allocated with `ops->mem_alloc` (the kernel frees it).
+#[repr(C)]
+pub struct LklNetdevFrame {
+    /// The kernel's link while the frame is queued.
+    pub next: *mut LklNetdevFrame,
+    /// The receiving device.
+    pub dev: *mut LklNetdev,
+    /// Bytes in `data`, Ethernet header included.
+    pub len: c_uint,
+    /// Zero.
+    pub reserved: c_uint,
+    /// The frame (flexible array member).
+    pub data: [u8; 0],
+}
+
 extern "C" {
     /// Register the host operations. Returns 0 or `-EINVAL` if a required
     /// operation is missing (named through `ops->print`).
@@ -221,4 +280,6 @@ extern "C" {
     pub fn lkl_get_free_irq(user: *const c_char) -> c_int;
     /// Release an interrupt number reserved for `user`.
     pub fn lkl_put_irq(irq: c_int, user: *const c_char);
+    /// Hand a received frame to the kernel, from any host context.
+    pub fn lkl_netdev_rx(frame: *mut LklNetdevFrame);
 }

@@ -21,12 +21,13 @@ use static_assertions::const_assert_eq;
     non_snake_case,
     dead_code,
     unused_imports,
+    unsafe_op_in_unsafe_fn,
     clippy::all
 )]
 mod c_types {
     use crate::ffi::{
-        LklDevPciOps as lkl_dev_pci_ops, LklMutex as lkl_mutex, LklSem as lkl_sem,
-        LklTlsKey as lkl_tls_key,
+        LklDevPciOps as lkl_dev_pci_ops, LklMutex as lkl_mutex, LklNetdev as lkl_netdev,
+        LklSem as lkl_sem, LklTlsKey as lkl_tls_key,
     };
     include!(concat!(env!("OUT_DIR"), "/host_ops_types.rs"));
 }
@@ -37,13 +38,14 @@ mod c_types {
     non_snake_case,
     dead_code,
     unused_imports,
+    unsafe_op_in_unsafe_fn,
     clippy::all
 )]
 mod c_fns {
     use crate::ffi::{
         LklDevPciOps as lkl_dev_pci_ops, LklHostOperations as lkl_host_operations,
-        LklJmpBuf as lkl_jmp_buf, LklMutex as lkl_mutex, LklSem as lkl_sem,
-        LklTlsKey as lkl_tls_key,
+        LklJmpBuf as lkl_jmp_buf, LklMutex as lkl_mutex, LklNetdev as lkl_netdev,
+        LklNetdevFrame as lkl_netdev_frame, LklSem as lkl_sem, LklTlsKey as lkl_tls_key,
     };
     include!(concat!(env!("OUT_DIR"), "/host_ops_fns.rs"));
 }
@@ -237,3 +239,51 @@ const _: [unsafe extern "C" fn(c_int) -> c_int; 2] = [ffi::lkl_trigger_irq, c_fn
 const _: [unsafe extern "C" fn(*const c_char) -> c_int; 2] =
     [ffi::lkl_get_free_irq, c_fns::lkl_get_free_irq];
 const _: [unsafe extern "C" fn(c_int, *const c_char); 2] = [ffi::lkl_put_irq, c_fns::lkl_put_irq];
+const _: [unsafe extern "C" fn(*mut ffi::LklNetdevFrame); 2] =
+    [ffi::lkl_netdev_rx, c_fns::lkl_netdev_rx];
+
+// ---- struct lkl_netdev_frame and the callback types ---------------------------
+const_assert_eq!(
+    size_of::<ffi::LklNetdevFrame>(),
+    size_of::<c_types::lkl_netdev_frame>()
+);
+const_assert_eq!(
+    align_of::<ffi::LklNetdevFrame>(),
+    align_of::<c_types::lkl_netdev_frame>()
+);
+const_assert_eq!(
+    offset_of!(ffi::LklNetdevFrame, next),
+    offset_of!(c_types::lkl_netdev_frame, next)
+);
+const_assert_eq!(
+    offset_of!(ffi::LklNetdevFrame, dev),
+    offset_of!(c_types::lkl_netdev_frame, dev)
+);
+const_assert_eq!(
+    offset_of!(ffi::LklNetdevFrame, len),
+    offset_of!(c_types::lkl_netdev_frame, len)
+);
+const_assert_eq!(
+    offset_of!(ffi::LklNetdevFrame, reserved),
+    offset_of!(c_types::lkl_netdev_frame, reserved)
+);
+const_assert_eq!(
+    offset_of!(ffi::LklNetdevFrame, data),
+    offset_of!(c_types::lkl_netdev_frame, data)
+);
+const _: fn(&ffi::LklNetdevFrame, &c_types::lkl_netdev_frame) = |o, c| {
+    let _ = [o.dev, c.dev];
+    let _ = [o.len, c.len, o.reserved, c.reserved];
+};
+const _: fn(c_types::lkl_netdev_xmit_t) -> Option<ffi::LklNetdevXmit> = |f| f;
+const _: fn(c_types::lkl_poll_notify_t) -> Option<ffi::LklPollNotify> = |f| f;
+const_assert_eq!(c_types::LKL_NETDEV_NOARP, ffi::LKL_NETDEV_NOARP);
+const_assert_eq!(
+    c_types::LKL_NETDEV_POINTTOPOINT,
+    ffi::LKL_NETDEV_POINTTOPOINT
+);
+const_assert_eq!(c_types::LKL_NETDEV_MULTICAST, ffi::LKL_NETDEV_MULTICAST);
+const_assert_eq!(c_types::LKL_NETDEV_BROADCAST, ffi::LKL_NETDEV_BROADCAST);
+const_assert_eq!(c_types::LKL_NETDEV_SET_MAC, ffi::LKL_NETDEV_SET_MAC);
+const_assert_eq!(c_types::LKL_NETDEV_SET_MTU, ffi::LKL_NETDEV_SET_MTU);
+const_assert_eq!(c_types::LKL_NETDEV_DESTROY, ffi::LKL_NETDEV_DESTROY);

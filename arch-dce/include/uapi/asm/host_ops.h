@@ -205,4 +205,63 @@ int lkl_get_free_irq(const char *user);
  */
 void lkl_put_irq(int irq, const char *user);
 
+/*
+ * Network devices whose frames the host carries.
+ *
+ * lkl_syscall(__NR_lkl_netdev_create, {name, flags, xmit, cookie, &dev})
+ * registers an Ethernet device named @name (a "sim%d"-style pattern; NULL
+ * means "sim%d"), administratively down, and returns its ifindex.  The
+ * kernel calls @xmit(@cookie, frame, len) once per frame it sends: a whole
+ * Ethernet frame, checksums filled in, at most MTU + 14 bytes, which the
+ * host copies before returning.  @flags are LKL_NETDEV_* below.
+ *
+ * lkl_syscall(__NR_lkl_netdev_ctl, {dev, op, arg}) changes a device:
+ * LKL_NETDEV_SET_MAC (@arg points to 6 bytes), LKL_NETDEV_SET_MTU (@arg is
+ * the L3 MTU) or LKL_NETDEV_DESTROY.  Returns 0 or a negative errno
+ * (-ENODEV for a handle that is not a live device).
+ *
+ * lkl_netdev_rx() hands a received frame to the kernel.  It may be called
+ * from any host context, also while the kernel is busy (it queues the frame
+ * and raises an interrupt, never waits); the frame comes from
+ * ops->mem_alloc and the kernel releases it with ops->mem_free.  Frames for
+ * a device that is gone are dropped.
+ */
+#define LKL_NETDEV_NOARP		(1 << 0)
+#define LKL_NETDEV_POINTTOPOINT		(1 << 1)
+#define LKL_NETDEV_MULTICAST		(1 << 2)
+#define LKL_NETDEV_BROADCAST		(1 << 3)
+
+#define LKL_NETDEV_SET_MAC		1
+#define LKL_NETDEV_SET_MTU		2
+#define LKL_NETDEV_DESTROY		3
+
+struct lkl_netdev;
+
+typedef int (*lkl_netdev_xmit_t)(void *cookie, const void *frame, int len);
+
+struct lkl_netdev_frame {
+	struct lkl_netdev_frame *next;	/* the kernel's, while queued */
+	struct lkl_netdev *dev;
+	unsigned int len;
+	unsigned int reserved;
+	unsigned char data[];
+};
+
+void lkl_netdev_rx(struct lkl_netdev_frame *frame);
+
+/*
+ * Poll waiters that call the host back.
+ *
+ * lkl_syscall(__NR_lkl_poll_add, {fd, events, notify, cookie, &poll})
+ * returns the current readiness (POLL* bits) of file @fd.  When @notify
+ * is not NULL it also registers a waiter on the file's wait queues: every
+ * later wake-up whose key intersects @events (or has no key) calls
+ * @notify(@cookie, key), from whatever context woke the queue, until
+ * lkl_syscall(__NR_lkl_poll_del, {poll}) removes it.  The waiter holds a
+ * reference to the file, so closing @fd does not free it under the waiter.
+ */
+struct lkl_poll;
+
+typedef void (*lkl_poll_notify_t)(void *cookie, unsigned int key);
+
 #endif /* _ASM_UAPI_LKL_HOST_OPS_H */

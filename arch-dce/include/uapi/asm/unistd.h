@@ -12,4 +12,14 @@
 
 #include <asm-generic/unistd.h>
 
+/*
+ * Calls for the host program, not for applications: network devices whose
+ * frames the host carries (arch/lkl/drivers/netdev.c) and poll waiters
+ * that call the host back (arch/lkl/kernel/poll.c).  See asm/host_ops.h.
+ */
+#define __NR_lkl_netdev_create	(__NR_arch_specific_syscall + 0)
+#define __NR_lkl_netdev_ctl	(__NR_arch_specific_syscall + 1)
+#define __NR_lkl_poll_add	(__NR_arch_specific_syscall + 2)
+#define __NR_lkl_poll_del	(__NR_arch_specific_syscall + 3)
+
 #endif /* _ASM_UAPI_LKL_UNISTD_H */

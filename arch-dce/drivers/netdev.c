@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Ethernet devices whose frames the host carries.
+ *
+ * The host creates a device with the lkl_netdev_create call and gets every
+ * frame the kernel sends through its xmit callback: one call per frame,
+ * linear, with complete checksums (the device offers no offloads), at most
+ * MTU + 14 bytes.  Received frames come in through lkl_netdev_rx(), from any
+ * host context: they are queued without a lock and an interrupt hands them
+ * to the stack, so the host never waits for the kernel.
+ *
+ * The interface to the host is described in asm/host_ops.h.
+ */
+
+#include <linux/etherdevice.h>
+#include <linux/interrupt.h>
+#include <linux/list.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+#include <linux/syscalls.h>
+#include <linux/uaccess.h>
+#include <asm/host_ops.h>
+#include <asm/syscalls.h>
+
+struct lkl_netdev {
+	struct list_head list;
+	struct net_device *dev;
+	lkl_netdev_xmit_t xmit;
+	void *cookie;
+};
+
+/* Live devices, for checking the handles the host passes in. */
+static LIST_HEAD(netdevs);
+
+/* Received frames, last in first: pushed by the host, taken by the IRQ. */
+static struct lkl_netdev_frame *rx_stack;
+static int rx_irq;
+
+static struct lkl_netdev *lookup(struct lkl_netdev *handle)
+{
+	struct lkl_netdev *nd;
+
+	list_for_each_entry(nd, &netdevs, list)
+		if (nd == handle)
+			return nd;
+	return NULL;
+}
+
+static netdev_tx_t lkl_netdev_start_xmit(struct sk_buff *skb,
+				     struct net_device *dev)
+{
+	struct lkl_netdev *nd = *(struct lkl_netdev **)netdev_priv(dev);
+
+	/* No offloads are offered: the stack hands over linear frames. */
+	if (WARN_ON_ONCE(skb_is_nonlinear(skb)) ||
+	    skb->len > dev->mtu + ETH_HLEN ||
+	    nd->xmit(nd->cookie, skb->data, skb->len) < 0) {
+		dev->stats.tx_dropped++;
+	} else {
+		dev->stats.tx_packets++;
+		dev->stats.tx_bytes += skb->len;
+	}
+	consume_skb(skb);
+	return NETDEV_TX_OK;
+}
+
+static const struct net_device_ops lkl_netdev_ops = {
+	.ndo_start_xmit		= lkl_netdev_start_xmit,
+	.ndo_set_mac_address	= eth_mac_addr,
+	.ndo_validate_addr	= eth_validate_addr,
+};
+
+static void lkl_netdev_setup(struct net_device *dev)
+{
+	ether_setup(dev);
+	dev->netdev_ops = &lkl_netdev_ops;
+	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
+	dev->lltx = true;
+	dev->min_mtu = ETH_MIN_MTU;
+	dev->max_mtu = ETH_MAX_MTU - ETH_HLEN;
+	dev->needs_free_netdev = true;
+}
+
+static void receive(struct lkl_netdev_frame *frame)
+{
+	struct lkl_netdev *nd = lookup(frame->dev);
+	struct net_device *dev;
+	struct sk_buff *skb;
+
+	if (!nd)
+		return;
+	dev = nd->dev;
+	if (!netif_running(dev) || frame->len < ETH_HLEN) {
+		dev->stats.rx_dropped++;
+		return;
+	}
+	skb = netdev_alloc_skb_ip_align(dev, frame->len);
+	if (!skb) {
+		dev->stats.rx_dropped++;
+		return;
+	}
+	skb_put_data(skb, frame->data, frame->len);
+	skb->protocol = eth_type_trans(skb, dev);
+	/*
+	 * The frame crossed no wire: like a virtual device, trust it.  Peers
+	 * such as ns-3's own stack send zero checksums.
+	 */
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	dev->stats.rx_packets++;
+	dev->stats.rx_bytes += frame->len;
+	netif_rx(skb);
+}
+
+/* Hands every queued frame to the stack, oldest first. */
+static void receive_all(void)
+{
+	struct lkl_netdev_frame *frame, *fifo = NULL;
+
+	frame = __atomic_exchange_n(&rx_stack, NULL, __ATOMIC_ACQUIRE);
+	while (frame) {
+		struct lkl_netdev_frame *next = frame->next;
+
+		frame->next = fifo;
+		fifo = frame;
+		frame = next;
+	}
+	while (fifo) {
+		frame = fifo;
+		fifo = frame->next;
+		receive(frame);
+		lkl_ops->mem_free(frame);
+	}
+}
+
+static irqreturn_t rx_interrupt(int irq, void *unused)
+{
+	receive_all();
+	return IRQ_HANDLED;
+}
+
+void lkl_netdev_rx(struct lkl_netdev_frame *frame)
+{
+	struct lkl_netdev_frame *top;
+
+	if (!frame)
+		return;
+	if (rx_irq <= 0) {
+		lkl_ops->mem_free(frame);
+		return;
+	}
+	top = __atomic_load_n(&rx_stack, __ATOMIC_RELAXED);
+	do {
+		frame->next = top;
+	} while (!__atomic_compare_exchange_n(&rx_stack, &top, frame, true,
+					      __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
+	lkl_trigger_irq(rx_irq);
+}
+
+SYSCALL_DEFINE5(lkl_netdev_create, const char __user *, uname,
+		unsigned int, flags, lkl_netdev_xmit_t, xmit, void *, cookie,
+		struct lkl_netdev __user * __user *, handle)
+{
+	char name[IFNAMSIZ] = "sim%d";
+	struct lkl_netdev *nd;
+	struct net_device *dev;
+	long len;
+	int ret;
+
+	if (!xmit || !handle || rx_irq <= 0)
+		return -EINVAL;
+	if (flags & ~(LKL_NETDEV_NOARP | LKL_NETDEV_POINTTOPOINT |
+		      LKL_NETDEV_MULTICAST | LKL_NETDEV_BROADCAST))
+		return -EINVAL;
+	if (uname) {
+		len = strncpy_from_user(name, uname, sizeof(name));
+		if (len < 0)
+			return len;
+		if (len == sizeof(name))
+			return -ENAMETOOLONG;
+	}
+
+	nd = kzalloc(sizeof(*nd), GFP_KERNEL);
+	if (!nd)
+		return -ENOMEM;
+	dev = alloc_netdev(sizeof(nd), name, NET_NAME_ENUM, lkl_netdev_setup);
+	if (!dev) {
+		kfree(nd);
+		return -ENOMEM;
+	}
+	*(struct lkl_netdev **)netdev_priv(dev) = nd;
+	nd->dev = dev;
+	nd->xmit = xmit;
+	nd->cookie = cookie;
+
+	dev->flags &= ~(IFF_BROADCAST | IFF_MULTICAST);
+	if (flags & LKL_NETDEV_NOARP)
+		dev->flags |= IFF_NOARP;
+	if (flags & LKL_NETDEV_POINTTOPOINT)
+		dev->flags |= IFF_POINTOPOINT;
+	if (flags & LKL_NETDEV_MULTICAST)
+		dev->flags |= IFF_MULTICAST;
+	if (flags & LKL_NETDEV_BROADCAST)
+		dev->flags |= IFF_BROADCAST;
+	eth_hw_addr_random(dev);
+
+	ret = register_netdev(dev);
+	if (ret) {
+		free_netdev(dev);
+		kfree(nd);
+		return ret;
+	}
+	if (put_user((struct lkl_netdev __user *)nd, handle)) {
+		unregister_netdev(dev);
+		kfree(nd);
+		return -EFAULT;
+	}
+	list_add_tail(&nd->list, &netdevs);
+	return dev->ifindex;
+}
+
+static int set_mac(struct net_device *dev, const void __user *uaddr)
+{
+	struct sockaddr sa = { .sa_family = dev->type };
+	int ret;
+
+	if (copy_from_user(sa.sa_data, uaddr, ETH_ALEN))
+		return -EFAULT;
+	rtnl_lock();
+	ret = dev_set_mac_address(dev, &sa, NULL);
+	rtnl_unlock();
+	return ret;
+}
+
+static int set_mtu(struct net_device *dev, unsigned long mtu)
+{
+	int ret;
+
+	if (mtu > INT_MAX)
+		return -EINVAL;
+	rtnl_lock();
+	ret = dev_set_mtu(dev, mtu);
+	rtnl_unlock();
+	return ret;
+}
+
+static void destroy(struct lkl_netdev *nd)
+{
+	/* Deliver what is queued while the handle is still valid. */
+	local_irq_disable();
+	receive_all();
+	local_irq_enable();
+	list_del(&nd->list);
+	unregister_netdev(nd->dev);
+	kfree(nd);
+}
+
+SYSCALL_DEFINE3(lkl_netdev_ctl, struct lkl_netdev *, handle, unsigned int, op,
+		unsigned long, arg)
+{
+	struct lkl_netdev *nd = lookup(handle);
+
+	if (!nd)
+		return -ENODEV;
+	switch (op) {
+	case LKL_NETDEV_SET_MAC:
+		return set_mac(nd->dev, (const void __user *)arg);
+	case LKL_NETDEV_SET_MTU:
+		return set_mtu(nd->dev, arg);
+	case LKL_NETDEV_DESTROY:
+		destroy(nd);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int __init lkl_netdev_init(void)
+{
+	int irq, ret;
+
+	irq = lkl_get_free_irq("netdev");
+	if (irq < 0)
+		return irq;
+	ret = request_irq(irq, rx_interrupt, 0, "lkl-netdev", NULL);
+	if (ret) {
+		lkl_put_irq(irq, "netdev");
+		return ret;
+	}
+	rx_irq = irq;
+	return 0;
+}
+device_initcall(lkl_netdev_init);
