@@ -6,7 +6,7 @@
 # linux-source-6.12 tarball is present.
 set -euo pipefail
 
-tools="flex:flex bison:bison bc:bc gcc:gcc make:make xz:xz-utils perl:perl clang:clang rsync:rsync"
+tools="flex:flex bison:bison bc:bc gcc:gcc make:make xz:xz-utils perl:perl clang:clang rsync:rsync tshark:tshark"
 files="/usr/include/libelf.h:libelf-dev /usr/lib/llvm-14/lib/libclang.so:libclang-dev"
 missing=()
 

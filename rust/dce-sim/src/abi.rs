@@ -99,6 +99,8 @@ pub enum AbiError {
     },
     /// A simulator error while setting the node up.
     Sim(SimError),
+    /// A bad network description (devices, links).
+    Net(String),
 }
 
 impl fmt::Display for AbiError {
@@ -118,6 +120,7 @@ impl fmt::Display for AbiError {
                 path.display()
             ),
             AbiError::Sim(e) => e.fmt(f),
+            AbiError::Net(msg) => f.write_str(msg),
         }
     }
 }
@@ -192,6 +195,9 @@ pub struct Host {
     event_stack: Cell<Option<DefaultStack>>,
     event_yielder: Cell<*const Yielder<(), ()>>,
     polls: RefCell<Vec<PollEvent>>,
+    pub(crate) net: RefCell<crate::net::Net>,
+    pub(crate) poll_tables: RefCell<HashMap<usize, Box<crate::poll::PollTable>>>,
+    pub(crate) freed_poll_tables: RefCell<std::collections::HashSet<usize>>,
     _pinned: PhantomPinned,
 }
 
@@ -220,6 +226,9 @@ impl Host {
             event_stack: Cell::new(None),
             event_yielder: Cell::new(ptr::null()),
             polls: RefCell::new(Vec::new()),
+            net: RefCell::new(crate::net::Net::default()),
+            poll_tables: RefCell::new(HashMap::new()),
+            freed_poll_tables: RefCell::new(std::collections::HashSet::new()),
             _pinned: PhantomPinned,
         });
         let p: *const Host = &*host;
@@ -359,7 +368,7 @@ impl Host {
 
     /// Latches `e` and abandons the library code that is running: see the
     /// [module docs](self).
-    fn hard(&self, e: SimError) -> ! {
+    pub(crate) fn hard(&self, e: SimError) -> ! {
         let _ = self.sim.fail::<()>(e.clone());
         if self.sim.in_task() {
             self.sim.abandon_current_task();
@@ -378,7 +387,7 @@ impl Host {
     }
 
     /// Runs `f` (library code in M context) on the event fiber.
-    fn run_event(&self, f: impl FnOnce() + 'static) {
+    pub(crate) fn run_event(&self, f: impl FnOnce() + 'static) {
         let stack = match self.event_stack.take() {
             Some(s) => s,
             None => match DefaultStack::new(EVENT_STACK_SIZE) {
@@ -522,6 +531,9 @@ impl NodeCtx {
             return;
         }
         self.initialized.set(true);
+        // DCE's device listener is registered at the end of the stack's
+        // initialisation and replays the devices that already exist.
+        host.start_pending_devices(self.node);
     }
 }
 
@@ -951,6 +963,13 @@ unsafe extern "C" fn cb_dev_xmit(
     }
     // SAFETY: the library owns `len` readable bytes at `data` for the call.
     let bytes = unsafe { core::slice::from_raw_parts(data, len as usize) }.to_vec();
+    // DCE finds the NetDevice through the library's dev_get_private.
+    let private = match nc.exported().dev_get_private {
+        // SAFETY: the library's own entry point with its own device.
+        Some(get) => unsafe { get(dev) },
+        None => ptr::null_mut(),
+    };
+    host.transmit(nc.node, private, &bytes);
     nc.frames.borrow_mut().push(Frame {
         time: host.sim.now(),
         dev: dev as usize,
@@ -983,4 +1002,7 @@ unsafe extern "C" fn cb_poll_event(flag: c_int, context: *mut c_void) {
         flag,
         context: context as usize,
     });
+    if let Err(e) = host.poll_wakeup(context) {
+        host.hard(e)
+    }
 }

@@ -18,6 +18,12 @@
 //!   owner node and magic, `free(NULL)`/double/foreign frees are hard errors,
 //!   live bytes per node.
 //! * [`rng`]: DCE's `random()`: one deterministic stream per (seed, node).
+//! * [`link`]: link models in virtual ns (point-to-point with rate,
+//!   delay, DropTail queue and loss; a shared broadcast segment): pure
+//!   logic that says when a frame arrives or why it is dropped.
+//! * [`pcap`]: per-device capture files, classic pcap with nanosecond
+//!   timestamps and Ethernet linktype.
+//! * [`apps`]: programs that use a node's kernel only through `SimExported`.
 //! * [`SimError`]: every hard error, with a message saying what DCE would
 //!   have done.
 //!
@@ -43,8 +49,13 @@
 
 pub mod abi;
 pub mod alloc;
+pub mod apps;
 mod error;
 pub mod event;
+pub mod link;
+pub mod net;
+pub mod pcap;
+pub mod poll;
 pub mod rng;
 pub mod task;
 

@@ -1,0 +1,312 @@
+//! Scenarios: simulated nodes running the real kernel library
+//! (`out/lib/liblkl.so`), joined by dce-sim links, configured and driven
+//! through `SimExported` only, as DCE programs do.
+
+use dce_sim::abi::Host;
+use dce_sim::apps::{ping, rtnl::Rtnl};
+use dce_sim::link::PointToPointConfig;
+use dce_sim::net::{DeviceConfig, DeviceId};
+use dce_sim::{NodeId, Sim, SimConfig};
+use std::cell::RefCell;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::{Mutex, MutexGuard};
+
+const MS: u64 = 1_000_000;
+const SEC: u64 = 1_000_000_000;
+
+/// One `Host` per process at a time: tests take this lock.
+static HOST_LOCK: Mutex<()> = Mutex::new(());
+
+fn lock() -> MutexGuard<'static, ()> {
+    HOST_LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn library() -> PathBuf {
+    let path = std::env::var_os("LKL_DCE_LIB").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../out/lib/liblkl.so"),
+        PathBuf::from,
+    );
+    assert!(
+        path.is_file(),
+        "{} is missing: run `make ARCH=lkl` first",
+        path.display()
+    );
+    path
+}
+
+fn boot(nodes: u32, seed: u64) -> Pin<Box<Host>> {
+    let host = Host::new(SimConfig {
+        seed,
+        ..SimConfig::default()
+    })
+    .expect("host");
+    let lib = library();
+    for i in 0..nodes {
+        assert_eq!(host.load_node_library(&lib).expect("load"), NodeId(i));
+    }
+    host
+}
+
+/// Runs the simulation to `t`; on a hard error, shows every node's log.
+fn run(host: &Host, t: u64) {
+    if let Err(e) = host.run_until(t) {
+        for i in 0..host.sim().node_count() {
+            eprintln!("--- node {i}:\n{}", host.node_log(NodeId(i as u32)));
+        }
+        panic!("simulation failed: {e}");
+    }
+}
+
+fn mac(node: u32, index: u32) -> [u8; 6] {
+    [0x02, 0, 0, 0, node as u8 + 1, index as u8 + 1]
+}
+
+/// Runs `f` in a D-task of `node` at `delay` from now; its result lands
+/// in the returned cell.
+fn run_task<T: 'static>(
+    host: &Host,
+    node: NodeId,
+    delay: u64,
+    f: impl FnOnce(&Sim, dce_abi::SimExported) -> T + 'static,
+) -> Rc<RefCell<Option<T>>> {
+    let out = Rc::new(RefCell::new(None));
+    let result = out.clone();
+    let e = host.exported(node).expect("node initialized");
+    host.sim()
+        .schedule(node, delay, move |sim| {
+            sim.dtask_start(node, move |sim| {
+                *result.borrow_mut() = Some(f(sim, e));
+            })
+            .expect("task");
+        })
+        .expect("schedule");
+    out
+}
+
+/// `ip addr add addr/len dev simN` and `ip link set simN up arp {on,off}`,
+/// as DCE's Ipv4Linux runs them; for an IPv4 address also `ip link set
+/// simN addrgenmode none` first, so that IPv6 stays silent on the link
+/// (no router solicitations queueing up before a ping).
+fn configure(host: &Host, dev: DeviceId, addr: IpAddr, len: u8, arp: bool) {
+    let name = format!("sim{}", dev.index);
+    let done = run_task(host, dev.node, 0, move |_, e| {
+        let mut rt = Rtnl::open(&e).expect("rtnl");
+        let ifindex = rt.link_index(&name).expect("ifindex");
+        if addr.is_ipv4() {
+            rt.link_set_addrgenmode(ifindex, 1)
+                .expect("addrgenmode none");
+        }
+        rt.addr_add(ifindex, addr, len).expect("addr add");
+        rt.link_set(ifindex, true, Some(arp)).expect("link up");
+    });
+    run(host, host.sim().now() + 1);
+    assert!(done.borrow().is_some(), "configuration of {dev:?} blocked");
+}
+
+/// Two nodes joined by a point-to-point link with `cfg`, addressed
+/// 10.1.1.1/24 and 10.1.1.2/24.
+fn two_nodes(cfg: PointToPointConfig) -> (Pin<Box<Host>>, DeviceId, DeviceId) {
+    let host = boot(2, 1);
+    let a = host
+        .add_device(NodeId(0), DeviceConfig::point_to_point(mac(0, 0)))
+        .expect("device");
+    let b = host
+        .add_device(NodeId(1), DeviceConfig::point_to_point(mac(1, 0)))
+        .expect("device");
+    host.connect_p2p(a, b, cfg).expect("link");
+    run(&host, MS);
+    configure(&host, a, IpAddr::V4(Ipv4Addr::new(10, 1, 1, 1)), 24, false);
+    configure(&host, b, IpAddr::V4(Ipv4Addr::new(10, 1, 1, 2)), 24, false);
+    (host, a, b)
+}
+
+#[test]
+fn devices_are_named_in_creation_order_and_start_down() {
+    let _g = lock();
+    let host = boot(1, 1);
+    let devs: Vec<DeviceId> = (0..3)
+        .map(|i| {
+            host.add_device(NodeId(0), DeviceConfig::csma(mac(0, i)))
+                .expect("device")
+        })
+        .collect();
+    run(&host, MS);
+    let links = run_task(&host, NodeId(0), 0, |_, e| {
+        Rtnl::open(&e).expect("rtnl").links().expect("links")
+    });
+    run(&host, 2 * MS);
+    let links = links.borrow_mut().take().expect("task ran");
+    assert_eq!((links[0].index, links[0].name.as_str()), (1, "lo"));
+    // After the kernel's own fallback devices (tunl0, sit0, ...), ours, in
+    // creation order.
+    let sims: Vec<_> = links.iter().filter(|l| l.name.starts_with("sim")).collect();
+    let names: Vec<&str> = sims.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["sim0", "sim1", "sim2"]);
+    assert!(sims.windows(2).all(|w| w[0].index < w[1].index));
+    for (l, d) in sims.iter().zip(&devs) {
+        assert_eq!(l.flags & libc::IFF_UP as u32, 0, "{} is up", l.name);
+        assert_eq!(l.mtu, 1500);
+        assert_eq!(l.mac, mac(0, d.index).to_vec());
+        assert!(!host.simdevice(*d).is_null());
+    }
+}
+
+#[test]
+fn ping_rtt_is_twice_the_delay_plus_serialization() {
+    let _g = lock();
+    let cfg = PointToPointConfig {
+        delay_ns: 10 * MS,
+        rate_bps: 5_000_000,
+        ..PointToPointConfig::default()
+    };
+    let (host, a, b) = two_nodes(cfg);
+    let report = run_task(&host, NodeId(0), 0, |sim, e| {
+        ping::ping(
+            &e,
+            IpAddr::V4(Ipv4Addr::new(10, 1, 1, 2)),
+            10,
+            SEC,
+            5 * SEC,
+            || sim.now(),
+        )
+    });
+    run(&host, host.sim().now() + 15 * SEC);
+    let report = report.borrow_mut().take().expect("ping ran").expect("ping");
+    assert_eq!(report.sent, 10);
+    assert_eq!(report.replies.len(), 10, "{report:?}");
+    // 84-byte ICMP echo in IPv4 in Ethernet: 98 bytes each way.
+    let ser = (98 * 8 * SEC).div_ceil(5_000_000);
+
+    for r in &report.replies {
+        assert_eq!(r.rtt_ns, 2 * (10 * MS + ser), "{r:?}");
+        assert_eq!(r.ttl, Some(64));
+        assert!(r.data_ok);
+    }
+    // Only IPv4 and IPv6 crossed the link (no ARP on a NOARP device).
+    let sa = host.device_stats(a);
+    let sb = host.device_stats(b);
+    assert!(sa.tx_frames >= 10 && sb.rx_frames >= 10, "{sa:?} {sb:?}");
+    assert_eq!(sa.tx_oversize + sa.link_losses + sa.link_queue_drops, 0);
+}
+
+use dce_sim::apps::sock::{Errno, SockAddr, Socket};
+use std::net::{SocketAddr, SocketAddrV4};
+
+/// FNV-1a, enough to compare two byte streams.
+fn hash(h: &mut u64, bytes: &[u8]) {
+    for b in bytes {
+        *h ^= u64::from(*b);
+        *h = h.wrapping_mul(0x100_0000_01b3);
+    }
+}
+
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// The byte at offset `i` of the test stream.
+fn stream_byte(i: u64) -> u8 {
+    (i.wrapping_mul(2_654_435_761) >> 13) as u8
+}
+
+#[derive(Debug, Default)]
+struct Received {
+    bytes: u64,
+    hash: u64,
+    first_ns: u64,
+    last_ns: u64,
+}
+
+/// A TCP sink on `port`: accepts one connection and reads to its end.
+fn tcp_sink(sim: &Sim, e: &dce_abi::SimExported, port: u16) -> Result<Received, Errno> {
+    let l = Socket::new(e, libc::AF_INET, libc::SOCK_STREAM, 0)?;
+    l.bind(&SockAddr::v4(SocketAddrV4::new(
+        Ipv4Addr::UNSPECIFIED,
+        port,
+    )))?;
+    l.listen(1)?;
+    let c = l.accept(0)?;
+    let mut r = Received {
+        hash: FNV_START,
+        ..Received::default()
+    };
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let (n, _) = c.recv_from(&mut buf, 0)?;
+        if n == 0 {
+            break;
+        }
+        if r.bytes == 0 {
+            r.first_ns = sim.now();
+        }
+        hash(&mut r.hash, &buf[..n]);
+        r.bytes += n as u64;
+        r.last_ns = sim.now();
+    }
+    Ok(r)
+}
+
+/// Sends `total` bytes of the test stream to `to` over TCP; returns the
+/// stream's hash.
+fn tcp_source(e: &dce_abi::SimExported, to: SocketAddr, total: u64) -> Result<u64, Errno> {
+    let s = Socket::new(e, libc::AF_INET, libc::SOCK_STREAM, 0)?;
+    s.connect(&SockAddr::inet(to), 0)?;
+    let mut h = FNV_START;
+    let mut off = 0u64;
+    let mut buf = vec![0u8; 64 * 1024];
+    while off < total {
+        let n = (total - off).min(buf.len() as u64) as usize;
+        for (i, b) in buf[..n].iter_mut().enumerate() {
+            *b = stream_byte(off + i as u64);
+        }
+        let sent = s.send(&buf[..n], 0)?;
+        hash(&mut h, &buf[..sent]);
+        off += sent as u64;
+    }
+    s.close()?;
+    Ok(h)
+}
+
+fn tcp_transfer(loss: f64) -> (Received, u64, Pin<Box<Host>>, [DeviceId; 2]) {
+    let cfg = PointToPointConfig {
+        delay_ns: 5 * MS,
+        rate_bps: 100_000_000,
+        loss,
+        ..PointToPointConfig::default()
+    };
+    let (host, a, b) = two_nodes(cfg);
+    let total = 10 * 1000 * 1000;
+    let sink = run_task(&host, NodeId(1), 0, |sim, e| tcp_sink(sim, &e, 5001));
+    let to = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(10, 1, 1, 2), 5001));
+    let source = run_task(&host, NodeId(0), MS, move |_, e| tcp_source(&e, to, total));
+    run(&host, host.sim().now() + 60 * SEC);
+    let got = sink.borrow_mut().take().expect("sink ran").expect("sink");
+    let sent = source
+        .borrow_mut()
+        .take()
+        .expect("source ran")
+        .expect("source");
+    assert_eq!(got.bytes, total);
+    (got, sent, host, [a, b])
+}
+
+#[test]
+fn tcp_delivers_ten_megabytes_at_link_rate() {
+    let _g = lock();
+    let (got, sent_hash, _host, _) = tcp_transfer(0.0);
+    assert_eq!(got.hash, sent_hash, "received bytes differ from sent");
+    let secs = (got.last_ns - got.first_ns) as f64 / SEC as f64;
+    let goodput = got.bytes as f64 * 8.0 / secs;
+    println!("goodput {:.2} Mbit/s over {secs:.3} s", goodput / 1e6);
+    assert!(goodput > 90e6, "goodput {goodput} bit/s");
+}
+
+#[test]
+fn tcp_delivers_the_same_bytes_under_one_percent_loss() {
+    let _g = lock();
+    let (got, sent_hash, host, devs) = tcp_transfer(0.01);
+    assert_eq!(got.hash, sent_hash, "received bytes differ from sent");
+    let lost: u64 = devs.iter().map(|d| host.device_stats(*d).link_losses).sum();
+    assert!(lost > 10, "only {lost} frames lost");
+}
