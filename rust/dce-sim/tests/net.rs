@@ -207,6 +207,11 @@ use dce_sim::apps::sock::{Errno, SockAddr, Socket};
 use std::net::{SocketAddr, SocketAddrV4};
 
 /// FNV-1a, enough to compare two byte streams.
+/// `0.0.0.0:port`
+fn any4(port: u16) -> SocketAddr {
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port))
+}
+
 fn hash(h: &mut u64, bytes: &[u8]) {
     for b in bytes {
         *h ^= u64::from(*b);
@@ -229,15 +234,23 @@ struct Received {
     last_ns: u64,
 }
 
-/// A TCP sink on `port`: accepts one connection and reads to its end.
-fn tcp_sink(sim: &Sim, e: &dce_abi::SimExported, port: u16) -> Result<Received, Errno> {
-    let l = Socket::new(e, libc::AF_INET, libc::SOCK_STREAM, 0)?;
-    l.bind(&SockAddr::v4(SocketAddrV4::new(
-        Ipv4Addr::UNSPECIFIED,
-        port,
-    )))?;
+/// A TCP sink bound to `at`: accepts one connection and reads to its end;
+/// also returns the peer's address.
+fn tcp_sink(
+    sim: &Sim,
+    e: &dce_abi::SimExported,
+    at: SocketAddr,
+) -> Result<(Received, Option<SocketAddr>), Errno> {
+    let domain = if at.is_ipv6() {
+        libc::AF_INET6
+    } else {
+        libc::AF_INET
+    };
+    let l = Socket::new(e, domain, libc::SOCK_STREAM, 0)?;
+    l.bind(&SockAddr::inet(at))?;
     l.listen(1)?;
     let c = l.accept(0)?;
+    let peer = c.getpeername()?.as_inet();
     let mut r = Received {
         hash: FNV_START,
         ..Received::default()
@@ -255,13 +268,18 @@ fn tcp_sink(sim: &Sim, e: &dce_abi::SimExported, port: u16) -> Result<Received, 
         r.bytes += n as u64;
         r.last_ns = sim.now();
     }
-    Ok(r)
+    Ok((r, peer))
 }
 
 /// Sends `total` bytes of the test stream to `to` over TCP; returns the
 /// stream's hash.
 fn tcp_source(e: &dce_abi::SimExported, to: SocketAddr, total: u64) -> Result<u64, Errno> {
-    let s = Socket::new(e, libc::AF_INET, libc::SOCK_STREAM, 0)?;
+    let domain = if to.is_ipv6() {
+        libc::AF_INET6
+    } else {
+        libc::AF_INET
+    };
+    let s = Socket::new(e, domain, libc::SOCK_STREAM, 0)?;
     s.connect(&SockAddr::inet(to), 0)?;
     let mut h = FNV_START;
     let mut off = 0u64;
@@ -295,11 +313,11 @@ fn tcp_transfer_with(
     };
     let (host, a, b) = two_nodes_with(cfg, pcap);
     let total = 10 * 1000 * 1000;
-    let sink = run_task(&host, NodeId(1), 0, |sim, e| tcp_sink(sim, &e, 5001));
+    let sink = run_task(&host, NodeId(1), 0, |sim, e| tcp_sink(sim, &e, any4(5001)));
     let to = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(10, 1, 1, 2), 5001));
     let source = run_task(&host, NodeId(0), MS, move |_, e| tcp_source(&e, to, total));
     run(&host, host.sim().now() + 60 * SEC);
-    let got = sink.borrow_mut().take().expect("sink ran").expect("sink");
+    let (got, _) = sink.borrow_mut().take().expect("sink ran").expect("sink");
     let sent = source
         .borrow_mut()
         .take()
@@ -482,4 +500,182 @@ fn udp_delivers_a_thousand_datagrams() {
         let want: Vec<u8> = (0..len).map(|j| (i + j) as u8).collect();
         assert_eq!(d, &want, "datagram {i}");
     }
+}
+
+/// IPV4_DEVCONF_FORWARDING
+const FORWARDING: u16 = 1;
+
+/// A chain of `n` nodes: node i's sim0 faces node i-1, its sim1 node i+1;
+/// link i (between nodes i and i+1) is 10.0.i.0/24, node i is .1 on its
+/// right link and node i+1 is .2; static routes everywhere, forwarding on
+/// in the middle nodes.
+fn chain(n: u32, cfg: PointToPointConfig) -> Pin<Box<Host>> {
+    let host = boot(n, 1);
+    let mut right = Vec::new();
+    let mut left = Vec::new();
+    for i in 0..n {
+        let node = NodeId(i);
+        // sim0 faces left except on node 0, where it faces right.
+        if i > 0 {
+            left.push(
+                host.add_device(node, DeviceConfig::point_to_point(mac(i, 0)))
+                    .expect("dev"),
+            );
+        }
+        if i + 1 < n {
+            let idx = if i > 0 { 1 } else { 0 };
+            right.push(
+                host.add_device(node, DeviceConfig::point_to_point(mac(i, idx)))
+                    .expect("dev"),
+            );
+        }
+    }
+    for i in 0..(n - 1) as usize {
+        host.connect_p2p(right[i], left[i], cfg).expect("link");
+    }
+    run(&host, MS);
+    for i in 0..(n - 1) as usize {
+        let l = i as u8;
+        configure(
+            &host,
+            right[i],
+            IpAddr::V4(Ipv4Addr::new(10, 0, l, 1)),
+            24,
+            false,
+        );
+        configure(
+            &host,
+            left[i],
+            IpAddr::V4(Ipv4Addr::new(10, 0, l, 2)),
+            24,
+            false,
+        );
+    }
+    for i in 0..n {
+        let done = run_task(&host, NodeId(i), 0, move |_, e| {
+            let mut rt = Rtnl::open(&e).expect("rtnl");
+            let names: Vec<String> = (0..2).map(|k| format!("sim{k}")).collect();
+            if i > 0 && i + 1 < n {
+                for name in &names {
+                    let idx = rt.link_index(name).expect("ifindex");
+                    rt.link_set_ipv4_conf(idx, FORWARDING, 1)
+                        .expect("forwarding");
+                }
+            }
+            for l in 0..n - 1 {
+                // Links not attached to node i: via the neighbour on that side.
+                if l + 1 == i || l == i {
+                    continue;
+                }
+                let via = if l > i {
+                    Ipv4Addr::new(10, 0, i as u8, 2)
+                } else {
+                    Ipv4Addr::new(10, 0, (i - 1) as u8, 1)
+                };
+                rt.route_add(
+                    IpAddr::V4(Ipv4Addr::new(10, 0, l as u8, 0)),
+                    24,
+                    Some(IpAddr::V4(via)),
+                    None,
+                )
+                .expect("route");
+            }
+        });
+        run(&host, host.sim().now() + 1);
+        assert!(done.borrow().is_some(), "routes of node {i}");
+    }
+    host
+}
+
+#[test]
+fn a_five_node_chain_forwards_ping_and_tcp() {
+    let _g = lock();
+    let cfg = PointToPointConfig {
+        delay_ns: MS,
+        rate_bps: 100_000_000,
+        ..PointToPointConfig::default()
+    };
+    let host = chain(5, cfg);
+    let far = Ipv4Addr::new(10, 0, 3, 2);
+    let report = run_task(&host, NodeId(0), 0, move |sim, e| {
+        ping::ping(&e, IpAddr::V4(far), 3, SEC, 5 * SEC, || sim.now())
+    });
+    run(&host, host.sim().now() + 5 * SEC);
+    let report = report.borrow_mut().take().expect("ran").expect("ping");
+    assert_eq!(report.replies.len(), 3, "{report:?}");
+    for r in &report.replies {
+        // Three routers on the way back: 64 - 3.
+        assert_eq!(r.ttl, Some(61), "{r:?}");
+        assert_eq!(r.from, IpAddr::V4(far));
+        // 4 hops each way, 1 ms and 98 bytes at 100 Mbit/s per hop.
+        assert_eq!(r.rtt_ns, 8 * (MS + 7840), "{r:?}");
+    }
+    let total = 1_000_000;
+    let sink = run_task(&host, NodeId(4), 0, |sim, e| tcp_sink(sim, &e, any4(5001)));
+    let to = SocketAddr::V4(SocketAddrV4::new(far, 5001));
+    let source = run_task(&host, NodeId(0), MS, move |_, e| tcp_source(&e, to, total));
+    run(&host, host.sim().now() + 10 * SEC);
+    let (got, _) = sink.borrow_mut().take().expect("sink ran").expect("sink");
+    let sent = source
+        .borrow_mut()
+        .take()
+        .expect("source ran")
+        .expect("source");
+    assert_eq!(got.bytes, total);
+    assert_eq!(got.hash, sent);
+}
+
+#[test]
+fn ipv6_ping_and_tcp_over_global_addresses() {
+    use std::net::{Ipv6Addr, SocketAddrV6};
+    let _g = lock();
+    let host = boot(2, 1);
+    let a = host
+        .add_device(NodeId(0), DeviceConfig::point_to_point(mac(0, 0)))
+        .expect("device");
+    let b = host
+        .add_device(NodeId(1), DeviceConfig::point_to_point(mac(1, 0)))
+        .expect("device");
+    let cfg = PointToPointConfig {
+        delay_ns: 2 * MS,
+        rate_bps: 10_000_000,
+        ..PointToPointConfig::default()
+    };
+    host.connect_p2p(a, b, cfg).expect("link");
+    run(&host, MS);
+    let ip_a: Ipv6Addr = "2001:db8:1::1".parse().unwrap();
+    let ip_b: Ipv6Addr = "2001:db8:1::2".parse().unwrap();
+    configure(&host, a, IpAddr::V6(ip_a), 64, false);
+    configure(&host, b, IpAddr::V6(ip_b), 64, false);
+    // Duplicate address detection takes about a second.
+    run(&host, host.sim().now() + 3 * SEC);
+    let report = run_task(&host, NodeId(0), 0, move |sim, e| {
+        ping::ping(&e, IpAddr::V6(ip_b), 3, SEC, 5 * SEC, || sim.now())
+    });
+    run(&host, host.sim().now() + 5 * SEC);
+    let report = report.borrow_mut().take().expect("ran").expect("ping6");
+    assert_eq!(report.replies.len(), 3, "{report:?}");
+    for r in &report.replies {
+        assert_eq!(r.from, IpAddr::V6(ip_b));
+        assert_eq!(r.ttl, Some(64));
+        assert!(r.data_ok);
+        // 2 ms each way plus 118 bytes (64 ICMPv6 + 40 + 14) at 10 Mbit/s.
+        assert_eq!(r.rtt_ns, 2 * (2 * MS + 94_400), "{r:?}");
+    }
+
+    let total = 1_000_000u64;
+    let at = SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, 5001, 0, 0));
+    let sink = run_task(&host, NodeId(1), 0, move |sim, e| tcp_sink(sim, &e, at));
+    let to = SocketAddr::V6(SocketAddrV6::new(ip_b, 5001, 0, 0));
+    let source = run_task(&host, NodeId(0), MS, move |_, e| tcp_source(&e, to, total));
+    run(&host, host.sim().now() + 10 * SEC);
+    let (got, peer) = sink.borrow_mut().take().expect("sink ran").expect("sink");
+    let sent = source
+        .borrow_mut()
+        .take()
+        .expect("source ran")
+        .expect("source");
+    assert_eq!(got.bytes, total);
+    assert_eq!(got.hash, sent);
+    assert_eq!(peer.map(|p| p.ip()), Some(IpAddr::V6(ip_a)));
 }

@@ -638,6 +638,27 @@ impl Rtnl {
         )
     }
 
+    /// Sets IPv4 configuration value `id` (`IPV4_DEVCONF_*`, e.g. 1 =
+    /// `FORWARDING`) of one interface: an `RTM_NEWLINK` with `IFLA_AF_SPEC`
+    /// / `AF_INET` / `IFLA_INET_CONF` / `id` = `value`, the rtnetlink
+    /// counterpart of `/proc/sys/net/ipv4/conf/<dev>/<name>`.
+    pub fn link_set_ipv4_conf(&mut self, ifindex: u32, id: u16, value: u32) -> Result<(), Errno> {
+        const IFLA_AF_SPEC: u16 = 26;
+        const IFLA_INET_CONF: u16 = 1;
+        let ifi = IfInfoMsg {
+            family: libc::AF_UNSPEC as u8,
+            index: i32::try_from(ifindex).map_err(|_| Errno(libc::EINVAL))?,
+            ..IfInfoMsg::default()
+        };
+        let conf = nested(IFLA_INET_CONF, &nested(id, &value.to_ne_bytes()));
+        let inet = nested(libc::AF_INET as u16, &conf);
+        self.request(
+            Request::new(libc::RTM_NEWLINK, REQ_ACK)
+                .push(&ifi.to_bytes())
+                .attr(IFLA_AF_SPEC, &inet),
+        )
+    }
+
     /// `ip addr add ADDR/LEN dev X`: an `RTM_NEWADDR` with `IFA_LOCAL` and
     /// `IFA_ADDRESS` set to `addr`, `NLM_F_CREATE | NLM_F_EXCL`, scope host
     /// for 127.0.0.0/8 and universe otherwise (iproute2's `default_scope`).
