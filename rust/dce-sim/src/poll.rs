@@ -38,7 +38,8 @@ pub struct PollFd {
 /// DCE's `PollTable`: the task waiting in it.
 pub(crate) struct PollTable {
     task: TaskId,
-    woken: Cell<bool>,
+    /// Set when the timeout event ran (its handle is dead then).
+    timed_out: Cell<bool>,
 }
 
 const POLLERR: i16 = 0x008;
@@ -60,7 +61,7 @@ impl Host {
         let task = self.sim().task_current()?;
         let table = Box::new(PollTable {
             task,
-            woken: Cell::new(false),
+            timed_out: Cell::new(false),
         });
         let cookie = (&*table as *const PollTable).cast_mut().cast::<c_void>();
         self.freed_poll_tables
@@ -92,7 +93,7 @@ impl Host {
                     // SAFETY: the host outlives its simulator's events.
                     let host = unsafe { &*hp };
                     if let Some(t) = host.poll_tables.borrow().get(&(cookie as usize)) {
-                        t.woken.set(true);
+                        t.timed_out.set(true);
                     }
                     let _ = sim.task_wakeup(task);
                 })?);
@@ -113,8 +114,13 @@ impl Host {
                 }
             }
         }
-        if let Some(t) = timer {
-            let _ = self.sim().cancel(t);
+        let fired = self
+            .poll_tables
+            .borrow()
+            .get(&(cookie as usize))
+            .is_some_and(|t| t.timed_out.get());
+        if let Some(t) = timer.filter(|_| !fired) {
+            self.sim().cancel(t)?;
         }
         for h in handles {
             // SAFETY: a handle sock_poll returned (or NULL, which DCE also
@@ -130,10 +136,7 @@ impl Host {
     /// `poll_event(flag, context)`: wakes the task waiting in the table.
     pub(crate) fn poll_wakeup(&self, context: *mut c_void) -> Result<(), SimError> {
         let task = match self.poll_tables.borrow().get(&(context as usize)) {
-            Some(t) => {
-                t.woken.set(true);
-                t.task
-            }
+            Some(t) => t.task,
             None => {
                 if self
                     .freed_poll_tables

@@ -86,8 +86,8 @@ fn run_task<T: 'static>(
     out
 }
 
-/// `ip addr add addr/len dev simN` and `ip link set simN up arp {on,off}`,
-/// as DCE's Ipv4Linux runs them; for an IPv4 address also `ip link set
+/// `ip addr add addr/len dev simN`, `ip link set simN up arp {on,off}` and
+/// `ip link set lo up`, as DCE's Ipv4Linux and LinuxStackHelper run them; for an IPv4 address also `ip link set
 /// simN addrgenmode none` first, so that IPv6 stays silent on the link
 /// (no router solicitations queueing up before a ping).
 fn configure(host: &Host, dev: DeviceId, addr: IpAddr, len: u8, arp: bool) {
@@ -101,6 +101,8 @@ fn configure(host: &Host, dev: DeviceId, addr: IpAddr, len: u8, arp: bool) {
         }
         rt.addr_add(ifindex, addr, len).expect("addr add");
         rt.link_set(ifindex, true, Some(arp)).expect("link up");
+        // As LinkStackHelper::PopulateRoutingTables does: `ip link set lo up`.
+        rt.link_set(1, true, None).expect("lo up");
     });
     run(host, host.sim().now() + 1);
     assert!(done.borrow().is_some(), "configuration of {dev:?} blocked");
@@ -678,4 +680,215 @@ fn ipv6_ping_and_tcp_over_global_addresses() {
     assert_eq!(got.bytes, total);
     assert_eq!(got.hash, sent);
     assert_eq!(peer.map(|p| p.ip()), Some(IpAddr::V6(ip_a)));
+}
+
+/// What the API edge checks saw (errno values are negative, as returned).
+#[derive(Debug, Default, PartialEq)]
+struct Edges {
+    nonblocking_connect: isize,
+    poll_ready: usize,
+    poll_revents: i16,
+    so_error: i32,
+    accept_empty: isize,
+    names: (isize, i32, isize, i32),
+    bind_used: isize,
+    bind_short: isize,
+    connect_zero_len: isize,
+    refused: isize,
+    null_optval: isize,
+    null_ioctl: isize,
+    null_msg: isize,
+    trunc: (isize, i32, u32),
+    poll_timeout: usize,
+    poll_wait_ns: u64,
+}
+
+fn api_edges(host: &Host, sim: &Sim, e: &dce_abi::SimExported) -> Edges {
+    use dce_abi::{MsgHdr, SimSocket, SockAddr as RawAddr};
+    use dce_sim::poll::PollFd;
+    let mut out = Edges::default();
+    let sin = |ip: Ipv4Addr, port: u16| libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(ip).to_be(),
+        },
+        sin_zero: [0; 8],
+    };
+    let alen = std::mem::size_of::<libc::sockaddr_in>() as i32;
+    let new = |ty: i32| {
+        let mut s: *mut SimSocket = std::ptr::null_mut();
+        // SAFETY: DCE-style call with a pointer to a live local.
+        let r = unsafe { e.sock_socket.unwrap()(libc::AF_INET, ty, 0, &mut s) };
+        assert_eq!(r, 0);
+        s
+    };
+    // SAFETY: DCE-style calls from a task of the node, with pointers to
+    // live locals of the right sizes, or NULL where the test says so.
+    unsafe {
+        // Non-blocking connect to the peer's listener, then poll writable.
+        let peer = sin(Ipv4Addr::new(10, 1, 1, 2), 7000);
+        let c = new(libc::SOCK_STREAM);
+        let pa = (&peer as *const libc::sockaddr_in).cast::<RawAddr>();
+        out.nonblocking_connect = e.sock_connect.unwrap()(c, pa, alen, libc::O_NONBLOCK) as isize;
+        let mut fds = [PollFd {
+            sock: c,
+            events: libc::POLLOUT,
+            revents: 0,
+        }];
+        out.poll_ready = host.poll(e, &mut fds, Some(SEC)).expect("poll");
+        out.poll_revents = fds[0].revents;
+        let mut err: i32 = -1;
+        let mut len = 4;
+        e.sock_getsockopt.unwrap()(
+            c,
+            libc::SOL_SOCKET,
+            libc::SO_ERROR,
+            (&mut err as *mut i32).cast(),
+            &mut len,
+        );
+        out.so_error = err;
+        // getsockname/getpeername answer 0 and the real length.
+        let mut a: libc::sockaddr_in = std::mem::zeroed();
+        let mut l1 = 64;
+        let r1 = e.sock_getsockname.unwrap()(c, (&mut a as *mut libc::sockaddr_in).cast(), &mut l1);
+        let mut l2 = 64;
+        let r2 = e.sock_getpeername.unwrap()(c, (&mut a as *mut libc::sockaddr_in).cast(), &mut l2);
+        out.names = (r1 as isize, l1, r2 as isize, l2);
+
+        // Accept on an empty non-blocking listener.
+        let l = new(libc::SOCK_STREAM);
+        let mine = sin(Ipv4Addr::UNSPECIFIED, 7100);
+        let ma = (&mine as *const libc::sockaddr_in).cast::<RawAddr>();
+        assert_eq!(e.sock_bind.unwrap()(l, ma, alen), 0);
+        assert_eq!(e.sock_listen.unwrap()(l, 4), 0);
+        let mut n: *mut SimSocket = std::ptr::null_mut();
+        out.accept_empty = e.sock_accept.unwrap()(l, &mut n, libc::O_NONBLOCK) as isize;
+        assert!(n.is_null(), "accept set the output on failure");
+        // The port is taken; a short address is invalid.
+        let l2s = new(libc::SOCK_STREAM);
+        out.bind_used = e.sock_bind.unwrap()(l2s, ma, alen) as isize;
+        out.bind_short = e.sock_bind.unwrap()(l2s, ma, 3) as isize;
+        out.connect_zero_len = e.sock_connect.unwrap()(l2s, pa, 0, 0) as isize;
+        // A closed port on the peer answers with a reset.
+        let closed = sin(Ipv4Addr::new(10, 1, 1, 2), 7999);
+        let r = new(libc::SOCK_STREAM);
+        out.refused =
+            e.sock_connect.unwrap()(r, (&closed as *const libc::sockaddr_in).cast(), alen, 0)
+                as isize;
+        // NULL where DCE could pass it: errors, no crash.
+        let mut olen = 4;
+        out.null_optval = e.sock_getsockopt.unwrap()(
+            r,
+            libc::SOL_SOCKET,
+            libc::SO_TYPE,
+            std::ptr::null_mut(),
+            &mut olen,
+        ) as isize;
+        out.null_ioctl =
+            e.sock_ioctl.unwrap()(r, libc::SIOCGIFINDEX as i32, std::ptr::null_mut()) as isize;
+        out.null_msg = e.sock_sendmsg.unwrap()(r, std::ptr::null(), 0) as isize;
+        e.sock_pollfreewait.unwrap()(std::ptr::null_mut());
+
+        // A datagram larger than the buffer: MSG_TRUNC, namelen written.
+        let u = new(libc::SOCK_DGRAM);
+        let ua = sin(Ipv4Addr::new(10, 1, 1, 1), 7200);
+        assert_eq!(
+            e.sock_bind.unwrap()(u, (&ua as *const libc::sockaddr_in).cast(), alen),
+            0
+        );
+        let mut payload = [7u8; 100];
+        let mut iov = libc::iovec {
+            iov_base: payload.as_mut_ptr().cast(),
+            iov_len: 100,
+        };
+        let mut ua2 = ua;
+        let mut m: libc::msghdr = std::mem::zeroed();
+        m.msg_name = (&mut ua2 as *mut libc::sockaddr_in).cast();
+        m.msg_namelen = alen as u32;
+        m.msg_iov = &mut iov;
+        m.msg_iovlen = 1;
+        assert_eq!(
+            e.sock_sendmsg.unwrap()(u, (&m as *const libc::msghdr).cast::<MsgHdr>(), 0),
+            100
+        );
+        let mut small = [0u8; 10];
+        let mut riov = libc::iovec {
+            iov_base: small.as_mut_ptr().cast(),
+            iov_len: 10,
+        };
+        let mut from: libc::sockaddr_in = std::mem::zeroed();
+        let mut rm: libc::msghdr = std::mem::zeroed();
+        rm.msg_name = (&mut from as *mut libc::sockaddr_in).cast();
+        rm.msg_namelen = 64;
+        rm.msg_iov = &mut riov;
+        rm.msg_iovlen = 1;
+        rm.msg_flags = 0x5a5a; // garbage in: DCE leaves it uninitialised
+        let got = e.sock_recvmsg.unwrap()(u, (&mut rm as *mut libc::msghdr).cast(), 0);
+        out.trunc = (got as isize, rm.msg_flags & libc::MSG_TRUNC, rm.msg_namelen);
+
+        // Poll that times out, in virtual time.
+        let mut fds = [PollFd {
+            sock: u,
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        let t0 = sim.now();
+        out.poll_timeout = host.poll(e, &mut fds, Some(300 * MS)).expect("poll");
+        out.poll_wait_ns = sim.now() - t0;
+        for s in [c, l, l2s, r, u] {
+            assert_eq!(e.sock_close.unwrap()(s), 0);
+        }
+    }
+    out
+}
+
+#[test]
+fn socket_api_edges_follow_dce_conventions() {
+    let _g = lock();
+    let cfg = PointToPointConfig {
+        delay_ns: MS,
+        rate_bps: 100_000_000,
+        ..PointToPointConfig::default()
+    };
+    let (host, _, _) = two_nodes(cfg);
+    // A listener on the peer that never accepts.
+    let _listener = run_task(&host, NodeId(1), 0, |_, e| {
+        let l = Socket::new(&e, libc::AF_INET, libc::SOCK_STREAM, 0).expect("socket");
+        l.bind(&SockAddr::inet(any4(7000))).expect("bind");
+        l.listen(4).expect("listen");
+        std::mem::forget(l);
+    });
+    run(&host, host.sim().now() + MS);
+    let hp: *const Host = &*host;
+    let edges = run_task(&host, NodeId(0), 0, move |sim, e| {
+        // SAFETY: the host outlives the tasks of its simulator.
+        api_edges(unsafe { &*hp }, sim, &e)
+    });
+    run(&host, host.sim().now() + 5 * SEC);
+    let edges = edges.borrow_mut().take().expect("task ran");
+    let neg = |e: i32| -(e as isize);
+    assert_eq!(
+        edges,
+        Edges {
+            nonblocking_connect: neg(libc::EINPROGRESS),
+            poll_ready: 1,
+            poll_revents: libc::POLLOUT,
+            so_error: 0,
+            accept_empty: neg(libc::EAGAIN),
+            names: (0, 16, 0, 16),
+            bind_used: neg(libc::EADDRINUSE),
+            bind_short: neg(libc::EINVAL),
+            connect_zero_len: neg(libc::EINVAL),
+            refused: neg(libc::ECONNREFUSED),
+            null_optval: neg(libc::EFAULT),
+            null_ioctl: neg(libc::EFAULT),
+            null_msg: neg(libc::EFAULT),
+            trunc: (10, libc::MSG_TRUNC, 16),
+            poll_timeout: 0,
+            poll_wait_ns: 300 * MS,
+        }
+    );
+    // Every waiter was released before its table: no poll_event after.
+    assert!(!host.poll_events().is_empty());
 }
