@@ -3,7 +3,8 @@
 #
 # make bench: print the benchmark table from real runs.  The figures come
 # from the lkl-bench program (boot time, system call latency next to the
-# host's own, memory) and from the build itself.
+# host's own, memory), from dce-sim and dce-net-bench (nodes, traffic next
+# to the host kernel's) and from the build itself.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/out
@@ -31,6 +32,11 @@ echo "| RW PT_LOAD (copied twice per node switch by ns-3-dce) | $((rw)) bytes |"
 e10=$("$sim" --library "$lib" --until 10 --tail 0 | sed -n 's/^node 0: \([0-9]*\) events.*/\1/p')
 e1000=$("$sim" --library "$lib" --until 1000 --tail 0 | sed -n 's/^node 0: \([0-9]*\) events.*/\1/p')
 echo "| idle node: events from 10 s to 1000 s of virtual time | $((e1000 - e10)) ($(echo "scale=3; ($e1000 - $e10) / 990" | bc) per virtual second) |"
+
+# Traffic through two simulated kernels, next to the host's own kernel
+# over loopback in the same run.
+echo
+"$top/rust/target/release/dce-net-bench" --library "$lib"
 
 echo
 echo "| build | value |"
