@@ -892,3 +892,324 @@ fn socket_api_edges_follow_dce_conventions() {
     // Every waiter was released before its table: no poll_event after.
     assert!(!host.poll_events().is_empty());
 }
+
+#[test]
+fn device_flags_stats_mtu_ioctls_and_destroy() {
+    use dce_sim::apps::sock::IfReq;
+    use dce_sim::net::DeviceConfig as Dc;
+    let _g = lock();
+    let host = boot(2, 1);
+    let p2p = host
+        .add_device(NodeId(0), Dc::point_to_point(mac(0, 0)))
+        .expect("device");
+    let peer = host
+        .add_device(NodeId(1), Dc::point_to_point(mac(1, 0)))
+        .expect("device");
+    let ptp = Dc {
+        flags: dce_abi::SimDevFlags::POINTTOPOINT | dce_abi::SimDevFlags::NOARP,
+        mac: mac(0, 1),
+        mtu: 1000,
+    };
+    let extra = host.add_device(NodeId(0), ptp).expect("device");
+    host.connect_p2p(p2p, peer, PointToPointConfig::default())
+        .expect("link");
+    run(&host, MS);
+    configure(
+        &host,
+        p2p,
+        IpAddr::V4(Ipv4Addr::new(10, 1, 1, 1)),
+        24,
+        false,
+    );
+    configure(
+        &host,
+        peer,
+        IpAddr::V4(Ipv4Addr::new(10, 1, 1, 2)),
+        24,
+        false,
+    );
+
+    // The flags DCE passed, as the kernel reports them.
+    let links = run_task(&host, NodeId(0), 0, |_, e| {
+        Rtnl::open(&e).expect("rtnl").links().expect("links")
+    });
+    run(&host, host.sim().now() + 1);
+    let links = links.borrow_mut().take().expect("ran");
+    let flags = |name: &str| {
+        links
+            .iter()
+            .find(|l| l.name == name)
+            .map(|l| (l.flags, l.mtu))
+    };
+    let f = libc::IFF_BROADCAST | libc::IFF_MULTICAST | libc::IFF_NOARP | libc::IFF_UP;
+    assert_eq!(flags("sim0").map(|(fl, _)| fl & f as u32), Some(f as u32));
+    let (fl, mtu) = flags("sim1").expect("sim1");
+    assert_eq!(
+        fl & (libc::IFF_POINTOPOINT | libc::IFF_NOARP | libc::IFF_BROADCAST) as u32,
+        (libc::IFF_POINTOPOINT | libc::IFF_NOARP) as u32
+    );
+    assert_eq!(mtu, 1000);
+
+    // 100 KB over TCP: frames never exceed MTU + 14, and the kernel's
+    // counters match what crossed the link, both ways.
+    let sink = run_task(&host, NodeId(1), 0, |sim, e| tcp_sink(sim, &e, any4(5001)));
+    let to = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(10, 1, 1, 2), 5001));
+    let _src = run_task(&host, NodeId(0), MS, move |_, e| {
+        tcp_source(&e, to, 100_000)
+    });
+    run(&host, host.sim().now() + 2 * SEC);
+    assert_eq!(
+        sink.borrow_mut()
+            .take()
+            .expect("ran")
+            .expect("sink")
+            .0
+            .bytes,
+        100_000
+    );
+    assert!(host.frames(NodeId(0)).iter().all(|f| f.data.len() <= 1514));
+    let stats = run_task(&host, NodeId(0), 0, |_, e| {
+        let l = Rtnl::open(&e).expect("rtnl").links().expect("links");
+        l.into_iter()
+            .find(|l| l.name == "sim0")
+            .and_then(|l| l.stats)
+    });
+    run(&host, host.sim().now() + 1);
+    let k = stats.borrow_mut().take().expect("ran").expect("stats");
+    let d = host.device_stats(p2p);
+    assert_eq!(
+        (k.tx_packets, k.tx_bytes),
+        (d.tx_frames, d.tx_bytes),
+        "{k:?} {d:?}"
+    );
+    assert_eq!(
+        (k.rx_packets, k.rx_bytes),
+        (d.rx_frames, d.rx_bytes),
+        "{k:?} {d:?}"
+    );
+    assert!(k.tx_packets > 70 && k.rx_packets > 20, "{k:?}");
+
+    // ioctls as DCE's if_nametoindex and ifconfig use them.
+    let ioctls = run_task(&host, NodeId(0), 0, |_, e| {
+        let s = Socket::new(&e, libc::AF_INET, libc::SOCK_DGRAM, 0).expect("socket");
+        let idx = s.if_index("sim0").expect("SIOCGIFINDEX");
+        let mut r = IfReq::new("sim0").expect("name");
+        s.ioctl_ifreq(libc::SIOCGIFMTU as i32, &mut r).expect("mtu");
+        let mtu = r.int();
+        let mut r = IfReq::new("sim0").expect("name");
+        s.ioctl_ifreq(libc::SIOCGIFHWADDR as i32, &mut r)
+            .expect("hwaddr");
+        let hw = r.data[2..8].to_vec();
+        let mut r = IfReq::new("sim0").expect("name");
+        s.ioctl_ifreq(libc::SIOCGIFADDR as i32, &mut r)
+            .expect("addr");
+        let addr = r.data[4..8].to_vec();
+        let mut r = IfReq::new("sim0").expect("name");
+        s.ioctl_ifreq(libc::SIOCGIFFLAGS as i32, &mut r)
+            .expect("flags");
+        let up = r.short() & libc::IFF_UP as i16 != 0;
+        let mut r = IfReq::new("nosuch0").expect("name");
+        let missing = s.ioctl_ifreq(libc::SIOCGIFINDEX as i32, &mut r);
+        // SIOCGIFCONF: the configured IPv4 interfaces.
+        let mut buf = [0u8; 40 * 8];
+        let mut conf = libc::ifconf {
+            ifc_len: buf.len() as i32,
+            ifc_ifcu: libc::__c_anonymous_ifc_ifcu {
+                ifcu_buf: buf.as_mut_ptr().cast(),
+            },
+        };
+        // SAFETY: SIOCGIFCONF takes a struct ifconf * describing `buf`.
+        unsafe {
+            s.ioctl(
+                libc::SIOCGIFCONF as i32,
+                (&mut conf as *mut libc::ifconf).cast(),
+            )
+        }
+        .expect("ifconf");
+        let names: Vec<String> = buf[..conf.ifc_len as usize]
+            .chunks(40)
+            .map(|c| {
+                String::from_utf8_lossy(&c[..c.iter().position(|b| *b == 0).unwrap_or(16)])
+                    .into_owned()
+            })
+            .collect();
+        (idx > 1, mtu, hw, addr, up, missing, names)
+    });
+    run(&host, host.sim().now() + 1);
+    let (idx_ok, mtu, hw, addr, up, missing, names) = ioctls.borrow_mut().take().expect("ran");
+    assert!(idx_ok);
+    assert_eq!(mtu, 1500);
+    assert_eq!(hw, mac(0, 0));
+    assert_eq!(addr, [10, 1, 1, 1]);
+    assert!(up);
+    assert_eq!(missing, Err(Errno(libc::ENODEV)));
+    assert_eq!(names, ["lo", "sim0"]);
+
+    // dev_destroy (DCE never calls it, but it must work): sim1 disappears,
+    // and a frame delivered to it afterwards is dropped, not a crash.
+    let e = host.exported(NodeId(0)).expect("node");
+    let dev = host.simdevice(extra);
+    let gone = run_task(&host, NodeId(0), 0, move |_, e2| {
+        // SAFETY: DCE's call from a task, with a device the library made.
+        unsafe { e.dev_destroy.unwrap()(dev) };
+        let l = Rtnl::open(&e2).expect("rtnl").links().expect("links");
+        l.iter().any(|l| l.name == "sim1")
+    });
+    run(&host, host.sim().now() + 1);
+    assert_eq!(gone.borrow_mut().take(), Some(false));
+    host.sim()
+        .schedule(NodeId(0), 0, move |_| {
+            // SAFETY: DCE's receive path, in event context, on the
+            // destroyed device: the library must just free the packet.
+            unsafe {
+                let pkt = e.dev_create_packet.unwrap()(dev, 60);
+                assert!(!pkt.buffer.is_null());
+                std::ptr::write_bytes(pkt.buffer.cast::<u8>(), 0, 60);
+                e.dev_rx.unwrap()(dev, pkt);
+            }
+        })
+        .expect("schedule");
+    run(&host, host.sim().now() + MS);
+    assert!(host
+        .node_log(NodeId(0))
+        .contains("dev_rx on a destroyed device"));
+}
+
+#[test]
+fn a_segment_uses_arp_and_drops_frames_for_other_hosts() {
+    let _g = lock();
+    let host = boot(3, 1);
+    let devs: Vec<DeviceId> = (0..3)
+        .map(|i| {
+            host.add_device(NodeId(i), DeviceConfig::csma(mac(i, 0)))
+                .expect("device")
+        })
+        .collect();
+    let cfg = dce_sim::link::SegmentConfig {
+        ports: 3,
+        delay_ns: 100_000,
+        rate_bps: 100_000_000,
+        queue_limit: 100,
+        loss: 0.0,
+        wire_overhead_bytes: 0,
+    };
+    host.connect_segment(&devs, cfg).expect("segment");
+    run(&host, MS);
+    for (i, d) in devs.iter().enumerate() {
+        configure(
+            &host,
+            *d,
+            IpAddr::V4(Ipv4Addr::new(10, 2, 0, i as u8 + 1)),
+            24,
+            true,
+        );
+    }
+    // Node 2 would forward anything it accepted that is not for it.
+    let fwd = run_task(&host, NodeId(2), 0, |_, e| {
+        let mut rt = Rtnl::open(&e).expect("rtnl");
+        let idx = rt.link_index("sim0").expect("ifindex");
+        rt.link_set_ipv4_conf(idx, FORWARDING, 1)
+    });
+    run(&host, host.sim().now() + 1);
+    assert_eq!(fwd.borrow_mut().take(), Some(Ok(())));
+    let report = run_task(&host, NodeId(0), 0, |sim, e| {
+        ping::ping(
+            &e,
+            IpAddr::V4(Ipv4Addr::new(10, 2, 0, 2)),
+            3,
+            SEC,
+            5 * SEC,
+            || sim.now(),
+        )
+    });
+    run(&host, host.sim().now() + 5 * SEC);
+    let report = report.borrow_mut().take().expect("ran").expect("ping");
+    assert_eq!(report.replies.len(), 3, "{report:?}");
+    // ARP went first: the first frame node 0 sent is an ARP request.
+    let first = &host.frames(NodeId(0))[0].data;
+    assert_eq!(&first[12..14], &[0x08, 0x06]);
+    assert_eq!(&first[0..6], &[0xff; 6]);
+    // Node 2 saw every frame of the conversation but sent nothing: not
+    // even its forwarding touched frames addressed to another MAC.
+    let third = host.device_stats(devs[2]);
+    assert!(third.rx_frames >= 8, "{third:?}");
+    assert_eq!(third.tx_frames, 0, "{third:?}");
+}
+
+#[test]
+fn packet_sockets_sniff_and_generic_netlink_answers() {
+    use dce_sim::apps::rtnl::{attrs, parse_messages, Request};
+    let _g = lock();
+    let (host, _, _) = two_nodes(PointToPointConfig {
+        delay_ns: MS,
+        ..PointToPointConfig::default()
+    });
+    // A sniffer on node 1's sim0 (AF_PACKET, ETH_P_ALL), as test-raw-socket.
+    let sniffed = run_task(&host, NodeId(1), 0, |_, e| -> Result<Vec<Vec<u8>>, Errno> {
+        let proto = (libc::ETH_P_ALL as u16).to_be();
+        let s = Socket::new(&e, libc::AF_PACKET, libc::SOCK_RAW, i32::from(proto))?;
+        let idx = s.if_index("sim0")?;
+        // SAFETY: all-zero is a valid sockaddr_ll.
+        let mut ll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+        ll.sll_family = libc::AF_PACKET as u16;
+        ll.sll_protocol = proto;
+        ll.sll_ifindex = idx as i32;
+        // SAFETY: sockaddr_ll is plain data of the size given.
+        let bytes = unsafe {
+            std::slice::from_raw_parts(
+                (&ll as *const libc::sockaddr_ll).cast::<u8>(),
+                std::mem::size_of::<libc::sockaddr_ll>(),
+            )
+        };
+        s.bind(&SockAddr::from_bytes(bytes).expect("sockaddr_ll"))?;
+        s.set_rcvtimeo(2 * SEC)?;
+        let mut frames = Vec::new();
+        let mut buf = [0u8; 2048];
+        while frames.len() < 2 {
+            let (n, _) = s.recv_from(&mut buf, 0)?;
+            frames.push(buf[..n].to_vec());
+        }
+        Ok(frames)
+    });
+    let _ping = run_task(&host, NodeId(0), MS, |sim, e| {
+        ping::ping(
+            &e,
+            IpAddr::V4(Ipv4Addr::new(10, 1, 1, 2)),
+            1,
+            SEC,
+            SEC,
+            || sim.now(),
+        )
+    });
+    // Generic netlink: the controller resolves its own family.
+    let genl = run_task(&host, NodeId(0), 0, |_, e| -> Result<Option<u16>, Errno> {
+        let s = Socket::new(&e, libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_GENERIC)?;
+        s.bind(&SockAddr::netlink(0, 0))?;
+        const GENL_ID_CTRL: u16 = 0x10;
+        const CTRL_CMD_GETFAMILY: u8 = 3;
+        const CTRL_ATTR_FAMILY_ID: u16 = 1;
+        const CTRL_ATTR_FAMILY_NAME: u16 = 2;
+        let req = Request::new(GENL_ID_CTRL, libc::NLM_F_REQUEST as u16)
+            .push(&[CTRL_CMD_GETFAMILY, 1, 0, 0])
+            .attr(CTRL_ATTR_FAMILY_NAME, b"nlctrl\0")
+            .finish(1, 0);
+        s.send_to(&req, Some(&SockAddr::netlink(0, 0)), 0)?;
+        let mut buf = vec![0u8; 8192];
+        let (n, _) = s.recv_from(&mut buf, 0)?;
+        let msgs = parse_messages(&buf[..n])?;
+        let m = msgs.first().ok_or(Errno(libc::EPROTO))?;
+        let id = attrs(&m.payload[4..])
+            .find(|(ty, _)| *ty == CTRL_ATTR_FAMILY_ID)
+            .map(|(_, v)| u16::from_ne_bytes([v[0], v[1]]));
+        Ok(id)
+    });
+    run(&host, host.sim().now() + 3 * SEC);
+    assert_eq!(genl.borrow_mut().take().expect("ran"), Ok(Some(0x10)));
+    let frames = sniffed.borrow_mut().take().expect("ran").expect("sniffer");
+    // The echo request coming in and the reply going out, whole frames.
+    let icmp_type = |f: &[u8]| (f[12..14] == [8, 0] && f[23] == 1).then(|| f[34]);
+    assert_eq!(
+        frames.iter().map(|f| icmp_type(f)).collect::<Vec<_>>(),
+        [Some(8), Some(0)]
+    );
+}

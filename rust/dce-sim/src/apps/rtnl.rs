@@ -31,6 +31,8 @@ pub const NLA_TYPE_MASK: u16 = 0x3fff;
 /// `IFLA_ADDRESS` (`linux/if_link.h`; `libc` has it only as an anonymous
 /// enum member of type `c_ushort`, re-declared here for clarity).
 pub const IFLA_ADDRESS: u16 = 1;
+/// `IFLA_STATS64` (`linux/if_link.h`): `struct rtnl_link_stats64`.
+pub const IFLA_STATS64: u16 = 23;
 /// `IFLA_IFNAME` (`linux/if_link.h`).
 pub const IFLA_IFNAME: u16 = 3;
 /// `IFLA_MTU` (`linux/if_link.h`).
@@ -390,6 +392,49 @@ pub struct Link {
     pub mtu: u32,
     /// `IFLA_ADDRESS`: the link-layer address (empty if absent).
     pub mac: Vec<u8>,
+    /// `IFLA_STATS64`: the interface counters, if reported.
+    pub stats: Option<LinkStats>,
+}
+
+/// The first counters of `struct rtnl_link_stats64`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    /// `rx_packets`
+    pub rx_packets: u64,
+    /// `tx_packets`
+    pub tx_packets: u64,
+    /// `rx_bytes`
+    pub rx_bytes: u64,
+    /// `tx_bytes`
+    pub tx_bytes: u64,
+    /// `rx_errors`
+    pub rx_errors: u64,
+    /// `tx_errors`
+    pub tx_errors: u64,
+    /// `rx_dropped`
+    pub rx_dropped: u64,
+    /// `tx_dropped`
+    pub tx_dropped: u64,
+}
+
+impl LinkStats {
+    fn parse(v: &[u8]) -> Option<LinkStats> {
+        let f = |i: usize| -> Option<u64> {
+            Some(u64::from_ne_bytes(
+                v.get(i * 8..i * 8 + 8)?.try_into().ok()?,
+            ))
+        };
+        Some(LinkStats {
+            rx_packets: f(0)?,
+            tx_packets: f(1)?,
+            rx_bytes: f(2)?,
+            tx_bytes: f(3)?,
+            rx_errors: f(4)?,
+            tx_errors: f(5)?,
+            rx_dropped: f(6)?,
+            tx_dropped: f(7)?,
+        })
+    }
 }
 
 /// An interface address, from an `RTM_NEWADDR` of an address dump.
@@ -569,6 +614,7 @@ impl Rtnl {
                 flags: ifi.flags,
                 mtu: 0,
                 mac: Vec::new(),
+                stats: None,
             };
             for (ty, v) in attrs(p.get(nlmsg_align(IfInfoMsg::LEN)..).unwrap_or(&[])) {
                 match ty {
@@ -578,6 +624,7 @@ impl Rtnl {
                     }
                     IFLA_MTU => link.mtu = u32_at(v, 0).ok_or(EPROTO)?,
                     IFLA_ADDRESS => link.mac = v.to_vec(),
+                    IFLA_STATS64 => link.stats = LinkStats::parse(v),
                     _ => {}
                 }
             }
