@@ -34,8 +34,10 @@
 //!
 //! dce-sim has no application tasks (A-tasks) yet, so the file and
 //! environment imports (`atexit` ... `fwrite`) are always hard errors, as
-//! on DCE's K- and D-tasks; `dev_xmit` and `poll_event` are only recorded
-//! ([`Host::frames`], [`Host::poll_events`]).
+//! on DCE's K- and D-tasks.  `dev_xmit` goes to the device's link
+//! ([`crate::net`]) and `poll_event` wakes the task polling in that table
+//! ([`crate::poll`]); both are also recorded ([`Host::frames`],
+//! [`Host::poll_events`]).
 
 use crate::{NodeId, Sim, SimConfig, SimError, TaskId};
 use core::cell::{Cell, RefCell};

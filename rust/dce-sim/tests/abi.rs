@@ -265,7 +265,17 @@ fn other_imports_behave_like_dce() {
     let lib = fake_lib("exercise", &["EXERCISE"]);
     let _g = lock();
     let host = boot(&lib, 1, 1);
+    // DCE creates the node's devices right after sim_init; dev_xmit finds
+    // this one again through the library's dev_get_private.
+    let dev = host
+        .add_device(
+            NodeId(0),
+            dce_sim::net::DeviceConfig::csma([2, 0, 0, 0, 0, 1]),
+        )
+        .unwrap();
     host.run_until(3 * SEC).unwrap();
+    let stats = host.device_stats(dev);
+    assert_eq!((stats.tx_frames, stats.tx_unconnected), (1, 1));
     let log = host.node_log(NodeId(0));
     assert!(!log.contains("cancelled event ran"), "{log}");
     assert!(

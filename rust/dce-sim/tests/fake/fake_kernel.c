@@ -57,6 +57,24 @@ static void *fk_task_get_private(struct SimTask *t)
 	return t->priv;
 }
 
+/* One device, as DCE creates it: dev_get_private must give its priv back. */
+#define FAKE_DEV ((struct SimDevice *)0x40)
+static void *dev_priv;
+
+static struct SimDevice *fk_dev_create(const char *ifname, void *priv,
+				       enum SimDevFlags flags)
+{
+	(void)ifname;
+	(void)flags;
+	dev_priv = priv;
+	return FAKE_DEV;
+}
+
+static void *fk_dev_get_private(struct SimDevice *dev)
+{
+	return dev == FAKE_DEV ? dev_priv : NULL;
+}
+
 static void stub(void)
 {
 }
@@ -122,8 +140,7 @@ static void ticker_main(void *ctx)
 
 			imp.event_cancel(kern, ev);
 			imp.memset(kern, frame, 0xab, sizeof(frame));
-			imp.dev_xmit(kern, (struct SimDevice *)0x40, frame,
-				     sizeof(frame));
+			imp.dev_xmit(kern, FAKE_DEV, frame, sizeof(frame));
 			imp.poll_event(3, (void *)0x1234);
 			imp.signal_raised(kern, me, 13);
 			say("wakeup from event=%d, wakeup of running self=%d\n",
@@ -138,6 +155,7 @@ static void ticker_main(void *ctx)
 }
 
 #define FILL(f) (e->f = (__typeof__(e->f))stub)
+
 
 #ifdef NO_SIM_INIT
 void not_sim_init(struct SimExported *e, const struct SimImported *i,
@@ -162,8 +180,10 @@ void sim_init(struct SimExported *e, const struct SimImported *i,
 	FILL(sock_bind); FILL(sock_connect); FILL(sock_listen);
 	FILL(sock_shutdown); FILL(sock_accept); FILL(sock_ioctl);
 	FILL(sock_setsockopt); FILL(sock_getsockopt); FILL(sock_poll);
-	FILL(sock_pollfreewait); FILL(dev_create); FILL(dev_destroy);
-	FILL(dev_get_private); FILL(dev_set_address); FILL(dev_set_mtu);
+	FILL(sock_pollfreewait); FILL(dev_destroy);
+	e->dev_create = fk_dev_create;
+	e->dev_get_private = fk_dev_get_private;
+	FILL(dev_set_address); FILL(dev_set_mtu);
 	FILL(dev_create_packet); FILL(dev_rx); FILL(sys_iterate_files);
 	FILL(sys_file_read); FILL(sys_file_write);
 #ifdef LEAVE_NULL
