@@ -21,6 +21,7 @@
 #include <linux/syscalls.h>
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
+#include <linux/init_syscalls.h>
 #include <asm/setup.h>
 #include <asm/host_ops.h>
 #include <asm/cpu.h>
@@ -35,7 +36,6 @@ static char cmd_line[COMMAND_LINE_SIZE];
 static struct lkl_sem *init_sem;
 static bool is_running;
 static unsigned long mem_size = CONFIG_LKL_DEFAULT_MEM * 1024UL * 1024UL;
-
 
 static int __init early_mem(char *p)
 {
@@ -283,6 +283,7 @@ static struct linux_binfmt lkl_run_init_binfmt = {
 static int __init lkl_fs_setup(void)
 {
 	struct file *file;
+	int ret;
 
 	file = filp_open("/init", O_CREAT | O_RDONLY, 0700);
 	if (IS_ERR(file)) {
@@ -291,6 +292,13 @@ static int __init lkl_fs_setup(void)
 	}
 	filp_close(file, NULL);
 	register_binfmt(&lkl_run_init_binfmt);
+
+	/* /proc, for lkl_sysctl() and the host's own use (/proc/sys, /proc/net). */
+	ret = init_mkdir("/proc", 0555);
+	if (!ret || ret == -EEXIST)
+		ret = init_mount("proc", "/proc", "proc", 0, NULL);
+	if (ret)
+		pr_warn("lkl: cannot mount /proc: %d\n", ret);
 	return 0;
 }
 late_initcall(lkl_fs_setup);

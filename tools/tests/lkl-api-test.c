@@ -107,6 +107,24 @@ static void test_bind(void)
 	check(ret == 0, "lkl_sys_close() of the socket == 0", ret);
 }
 
+static void test_sysctl(void)
+{
+	char buf[64];
+	int ret;
+
+	ret = lkl_sysctl_get("kernel.ostype", buf, sizeof(buf));
+	check(ret == 5 && !strcmp(buf, "Linux"),
+	      "lkl_sysctl_get(\"kernel.ostype\") is \"Linux\"", ret);
+	ret = lkl_sysctl("net.ipv4.ip_forward", "1");
+	check(ret == 0, "lkl_sysctl(\"net.ipv4.ip_forward\", \"1\") == 0", ret);
+	ret = lkl_sysctl_get("net/ipv4/conf/all/forwarding", buf, sizeof(buf));
+	check(ret == 1 && buf[0] == '1',
+	      "lkl_sysctl_get() of the slash form reads it back", ret);
+	ret = lkl_sysctl_get("net.ipv4.nonexistent", buf, sizeof(buf));
+	check(ret == -LKL_ENOENT, "lkl_sysctl_get() of an unknown name == -ENOENT",
+	      ret);
+}
+
 int main(void)
 {
 	long ret;
@@ -132,6 +150,7 @@ int main(void)
 	test_file();
 	test_uname();
 	test_bind();
+	test_sysctl();
 
 	ret = lkl_sys_halt();
 	check(ret == 0, "lkl_sys_halt() == 0", ret);

@@ -80,6 +80,8 @@ pub const IPPROTO_IP: c_int = 0;
 pub const IPPROTO_ICMP: c_int = 1;
 /// `IPPROTO_TCP`
 pub const IPPROTO_TCP: c_int = 6;
+/// `TCP_CONGESTION`: the socket's congestion control algorithm (a name).
+pub const TCP_CONGESTION: c_int = 13;
 /// `IPPROTO_UDP`
 pub const IPPROTO_UDP: c_int = 17;
 /// `MSG_DONTWAIT`
@@ -155,6 +157,7 @@ mod tests {
         assert_eq!(IPPROTO_IP, libc::IPPROTO_IP);
         assert_eq!(IPPROTO_ICMP, libc::IPPROTO_ICMP);
         assert_eq!(IPPROTO_TCP, libc::IPPROTO_TCP);
+        assert_eq!(TCP_CONGESTION, libc::TCP_CONGESTION);
         assert_eq!(IPPROTO_UDP, libc::IPPROTO_UDP);
         assert_eq!(MSG_DONTWAIT, libc::MSG_DONTWAIT);
         assert_eq!(SIOCGIFFLAGS, libc::SIOCGIFFLAGS);

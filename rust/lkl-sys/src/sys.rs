@@ -434,3 +434,41 @@ pub fn if_ipv4_addr(sock: &Fd, name: &str) -> Result<[u8; 4], Errno> {
     ioctl_ifreq(sock, IfreqIoctl::GetAddr, &mut ifr)?;
     Ok(ifr.addr_in().sin_addr)
 }
+
+/// `lkl_sysctl(name, value)`: sets a sysctl by dotted name or /proc/sys
+/// path.
+pub fn sysctl(name: &CStr, value: &CStr) -> Result<(), Errno> {
+    // SAFETY: both are NUL-terminated strings that outlive the call.
+    let ret = unsafe { ffi::lkl_sysctl(name.as_ptr(), value.as_ptr()) };
+    Errno::from_ret(i64::from(ret)).map(|_| ())
+}
+
+/// `lkl_sysctl_get(name, buf, len)`: the value of a sysctl without its
+/// trailing newline, as a byte count written to `buf` (NUL-terminated);
+/// `ERANGE` if it does not fit.
+pub fn sysctl_get(name: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
+    let size = c_int::try_from(buf.len()).unwrap_or(c_int::MAX);
+    // SAFETY: `name` is NUL-terminated; `buf` is writable for `size` bytes.
+    let ret = unsafe { ffi::lkl_sysctl_get(name.as_ptr(), buf.as_mut_ptr().cast(), size) };
+    Errno::from_ret(i64::from(ret)).map(|n| n as usize)
+}
+
+/// `getsockopt(fd, level, name)` into `buf`: the option's length.
+pub fn getsockopt(fd: &Fd, level: c_int, name: c_int, buf: &mut [u8]) -> Result<usize, Errno> {
+    let mut len = c_int::try_from(buf.len()).unwrap_or(c_int::MAX);
+    // SAFETY: `buf` is writable for `len` bytes and `len` is a live int.
+    let r = unsafe {
+        syscall(
+            SYS_getsockopt,
+            [
+                i64::from(fd.raw()),
+                i64::from(level),
+                i64::from(name),
+                addr(buf.as_mut_ptr()),
+                addr(ptr::addr_of_mut!(len)),
+                0,
+            ],
+        )
+    };
+    r.map(|_| len as usize)
+}

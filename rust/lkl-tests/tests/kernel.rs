@@ -27,6 +27,9 @@ fn main() -> ExitCode {
         lkl_tests::trial("pipe2_roundtrip", pipe2_roundtrip),
         lkl_tests::trial("proc_mount_getdents", proc_mount_getdents),
         lkl_tests::trial("lo_up_and_ping", lo_up_and_ping),
+        lkl_tests::trial("sysctl_set_and_get", sysctl_set_and_get),
+        lkl_tests::trial("sysctl_errors", sysctl_errors),
+        lkl_tests::trial("sysctl_congestion_control", sysctl_congestion_control),
         lkl_tests::trial("thread_blocks_in_read", thread_blocks_in_read),
         lkl_tests::trial("many_threads_exit", many_threads_exit),
         lkl_tests::trial("unknown_syscall_is_enosys", unknown_syscall_is_enosys),
@@ -131,14 +134,19 @@ fn pipe2_roundtrip() -> TrialResult {
 
 static PROC: OnceLock<Result<(), String>> = OnceLock::new();
 
-/// Mounts procfs on /proc once per process.
+/// Checks once per process that the boot mounted procfs on /proc: its
+/// root has the inode number 1 of a fresh procfs, and /proc/sys exists.
 fn ensure_proc() -> TrialResult {
     PROC.get_or_init(|| {
-        match sys::mkdirat(AT_FDCWD, c"/proc", 0o555) {
-            Ok(()) | Err(Errno::EEXIST) => {}
-            Err(e) => return Err(format!("mkdir /proc: {e}")),
+        let st =
+            sys::fstatat(AT_FDCWD, c"/proc/sys", 0).map_err(|e| format!("stat /proc/sys: {e}"))?;
+        if st.st_mode & 0o170000 != 0o040000 {
+            return Err(format!(
+                "/proc/sys is not a directory: mode {:o}",
+                st.st_mode
+            ));
         }
-        sys::mount(c"proc", c"/proc", c"proc", 0, None).map_err(|e| format!("mount proc: {e}"))
+        Ok(())
     })
     .clone()
     .map_err(Failed::from)
@@ -153,6 +161,93 @@ fn proc_mount_getdents() -> TrialResult {
         "no /proc/self in {names:?}"
     );
     ensure!(names.iter().any(|n| n == "1"), "no /proc/1 in {names:?}");
+    Ok(())
+}
+
+/// The value of sysctl `name` as a string.
+fn sysctl_value(name: &std::ffi::CStr) -> Result<String, Failed> {
+    let mut buf = [0u8; 256];
+    let n = sys::sysctl_get(name, &mut buf).ctx(&format!("lkl_sysctl_get {name:?}"))?;
+    ensure!(buf[n] == 0, "no NUL after {n} bytes");
+    Ok(String::from_utf8_lossy(&buf[..n]).into_owned())
+}
+
+fn sysctl_set_and_get() -> TrialResult {
+    ensure_booted()?;
+    ensure_eq!(sysctl_value(c"net.ipv4.ip_forward")?, "0");
+    sys::sysctl(c"net.ipv4.ip_forward", c"1").ctx("set ip_forward")?;
+    // Dotted with DCE's leading dot, slash form, full path: the same entry.
+    ensure_eq!(sysctl_value(c".net.ipv4.ip_forward")?, "1");
+    ensure_eq!(sysctl_value(c"net/ipv4/ip_forward")?, "1");
+    ensure_eq!(sysctl_value(c"/proc/sys/net/ipv4/ip_forward")?, "1");
+    // Forwarding on "all" reaches the per-device entries.
+    ensure_eq!(sysctl_value(c"net.ipv4.conf.lo.forwarding")?, "1");
+    sys::sysctl(c"/proc/sys/net/ipv4/ip_forward", c"0").ctx("reset ip_forward")?;
+    ensure_eq!(sysctl_value(c"net.ipv4.conf.all.forwarding")?, "0");
+    // A vector value comes back as the kernel prints it.
+    sys::sysctl(c"net.ipv4.tcp_rmem", c"4096 87380 6291456").ctx("set tcp_rmem")?;
+    ensure_eq!(sysctl_value(c"net.ipv4.tcp_rmem")?, "4096\t87380\t6291456");
+    Ok(())
+}
+
+fn sysctl_errors() -> TrialResult {
+    ensure_booted()?;
+    let mut buf = [0u8; 64];
+    let get = |name: &std::ffi::CStr, buf: &mut [u8]| sys::sysctl_get(name, buf);
+    ensure_eq!(get(c"net.ipv4.no_such_entry", &mut buf), Err(Errno::ENOENT));
+    ensure_eq!(
+        sys::sysctl(c"net.ipv4.no_such_entry", c"1"),
+        Err(Errno::ENOENT)
+    );
+    // Read-only entries refuse writes (root included).
+    ensure_eq!(
+        sys::sysctl(c"net.ipv4.tcp_available_congestion_control", c"reno"),
+        Err(Errno::EACCES)
+    );
+    // A value the handler refuses; one far too long for it.
+    ensure_eq!(
+        sys::sysctl(c"net.ipv4.ip_forward", c"yes"),
+        Err(Errno::EINVAL)
+    );
+    let long = std::ffi::CString::new("1".repeat(5000)).expect("no NUL");
+    ensure_eq!(
+        sys::sysctl(c"net.ipv4.ip_forward", &long),
+        Err(Errno::EINVAL)
+    );
+    ensure_eq!(sysctl_value(c"net.ipv4.ip_forward")?, "0");
+    // Names that would leave /proc/sys, empty ones, overlong ones.
+    for bad in [c"", c".", c"net/../../etc", c"net//ipv4", c"net/ipv4/"] {
+        ensure_eq!(get(bad, &mut buf), Err(Errno::EINVAL), "{bad:?}");
+    }
+    let name = std::ffi::CString::new("a".repeat(300)).expect("no NUL");
+    ensure_eq!(get(&name, &mut buf), Err(Errno::ENAMETOOLONG));
+    // A buffer too small for the value: ERANGE, and what fits, terminated.
+    let mut small = [0xffu8; 4];
+    ensure_eq!(get(c"net.ipv4.tcp_rmem", &mut small), Err(Errno::ERANGE));
+    ensure_eq!(&small, b"409\0");
+    ensure_eq!(get(c"net.ipv4.ip_forward", &mut []), Err(Errno::EINVAL));
+    Ok(())
+}
+
+fn sysctl_congestion_control() -> TrialResult {
+    ensure_booted()?;
+    let avail = sysctl_value(c"net.ipv4.tcp_available_congestion_control")?;
+    for cc in ["reno", "cubic", "bbr"] {
+        ensure!(avail.split(' ').any(|a| a == cc), "{cc} not in {avail:?}");
+    }
+    // Set before the socket exists, it applies to the socket.
+    sys::sysctl(c"net.ipv4.tcp_congestion_control", c"bbr").ctx("set bbr")?;
+    ensure_eq!(sysctl_value(c"net.ipv4.tcp_congestion_control")?, "bbr");
+    let s = sys::socket(AF_INET, SOCK_STREAM, 0).ctx("socket")?;
+    let mut name = [0u8; 16];
+    let n = sys::getsockopt(&s, IPPROTO_TCP, TCP_CONGESTION, &mut name).ctx("TCP_CONGESTION")?;
+    let got = String::from_utf8_lossy(&name[..n]);
+    ensure_eq!(got.trim_end_matches('\0'), "bbr");
+    ensure_eq!(
+        sys::sysctl(c"net.ipv4.tcp_congestion_control", c"nosuchcc"),
+        Err(Errno::ENOENT)
+    );
+    sys::sysctl(c"net.ipv4.tcp_congestion_control", c"cubic").ctx("back to cubic")?;
     Ok(())
 }
 

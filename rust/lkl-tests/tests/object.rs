@@ -5,12 +5,15 @@ use std::collections::BTreeSet;
 use std::process::Command;
 
 /// The public entry points: the only symbols `lkl.o` may define globally.
-const ENTRY_POINTS: [&str; 9] = [
+const ENTRY_POINTS: [&str; 12] = [
     "lkl_cleanup",
     "lkl_get_free_irq",
     "lkl_init",
     "lkl_is_running",
     "lkl_put_irq",
+    "lkl_netdev_rx",
+    "lkl_sysctl",
+    "lkl_sysctl_get",
     "lkl_start_kernel",
     "lkl_sys_halt",
     "lkl_syscall",
