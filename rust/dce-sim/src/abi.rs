@@ -536,6 +536,8 @@ impl NodeCtx {
         // DCE's device listener is registered at the end of the stack's
         // initialisation and replays the devices that already exist.
         host.start_pending_devices(self.node);
+        // Then DCE writes its three default sysctls, each in a D-task.
+        host.apply_dce_defaults(self.node);
     }
 }
 

@@ -24,6 +24,8 @@
 //! * [`pcap`]: per-device capture files, classic pcap with nanosecond
 //!   timestamps and Ethernet linktype.
 //! * [`apps`]: programs that use a node's kernel only through `SimExported`.
+//! * [`sysctl`]: sysctls read and written the way DCE does it (a walk of
+//!   the whole tree, then `sys_file_read`/`sys_file_write`).
 //! * [`SimError`]: every hard error, with a message saying what DCE would
 //!   have done.
 //!
@@ -57,6 +59,7 @@ pub mod net;
 pub mod pcap;
 pub mod poll;
 pub mod rng;
+pub mod sysctl;
 pub mod task;
 
 pub use error::SimError;

@@ -132,10 +132,11 @@ fn idle_run_of_1000_seconds_has_an_exact_event_count() {
     host.run_until(1000 * SEC).unwrap();
     for i in 0..3 {
         let node = NodeId(i);
-        // t=0: the sim_init D-task's slice, then the kernel task's first
+        // t=0: the sim_init D-task's slice, the slices of the three D-tasks
+        // that write DCE's default sysctls, then the kernel task's first
         // slice; then per second one timer event and one slice of the woken
         // task.
-        assert_eq!(host.sim().events_processed(node).unwrap(), 2 + 2 * 1000);
+        assert_eq!(host.sim().events_processed(node).unwrap(), 2 + 3 + 2 * 1000);
         expected_ticks(&host.node_log(node), 1000);
     }
     assert_eq!(host.sim().now(), 1000 * SEC);
@@ -350,11 +351,11 @@ fn cli_boots_nodes_and_writes_logs() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("node 0: 6 events, initialized: true"),
+        stdout.contains("node 0: 9 events, initialized: true"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("node 1: 6 events, initialized: true"),
+        stdout.contains("node 1: 9 events, initialized: true"),
         "{stdout}"
     );
     assert!(stdout.contains("  | tick 2 at 2000000000 ns"), "{stdout}");

@@ -1213,3 +1213,77 @@ fn packet_sockets_sniff_and_generic_netlink_answers() {
         [Some(8), Some(0)]
     );
 }
+
+#[test]
+fn sysctls_the_dce_way() {
+    use dce_sim::sysctl;
+    let _g = lock();
+    let (host, _, _) = two_nodes(PointToPointConfig::default());
+    // DCE's three defaults were written right after sim_init.
+    let reads: Vec<_> = sysctl::DCE_DEFAULTS
+        .iter()
+        .map(|(p, _)| host.sysctl_get(NodeId(0), p).expect("task"))
+        .collect();
+    // Paths DCE builds for a device, and the walk's size.
+    let walk = run_task(&host, NodeId(0), 0, |_, e| {
+        let (ra, files) = sysctl::walk(&e, ".net.ipv6.conf.sim0.accept_ra_defrtr");
+        let (fwd, _) = sysctl::walk(&e, ".net.ipv4.conf.sim0.forwarding");
+        (ra.is_some(), fwd.is_some(), files)
+    });
+    // bbr set before the socket exists applies to it.
+    let set = host
+        .sysctl_set(NodeId(1), ".net.ipv4.tcp_congestion_control", "bbr")
+        .expect("task");
+    let cc = run_task(&host, NodeId(1), MS, |_, e| {
+        let s = Socket::new(&e, libc::AF_INET, libc::SOCK_STREAM, 0).expect("socket");
+        let mut name = [0u8; 16];
+        let n = s
+            .getsockopt(libc::IPPROTO_TCP, libc::TCP_CONGESTION, &mut name)
+            .expect("TCP_CONGESTION");
+        let avail = sysctl::get(&e, ".net.ipv4.tcp_available_congestion_control");
+        (
+            String::from_utf8_lossy(&name[..n])
+                .trim_end_matches('\0')
+                .to_string(),
+            avail,
+        )
+    });
+    // Errors: unknown paths, read-only entries, refused values.
+    let errors = run_task(&host, NodeId(1), 2 * MS, |_, e| {
+        (
+            sysctl::set(&e, ".net.ipv4.no_such_thing", "1"),
+            sysctl::set(&e, ".net.ipv4.tcp_available_congestion_control", "reno"),
+            sysctl::set(&e, ".net.ipv4.ip_forward", "not a number"),
+            sysctl::set(&e, ".net.ipv4.tcp_rmem", &"9".repeat(600)),
+            sysctl::get(&e, ".net.ipv4.ip_forward"),
+        )
+    });
+    run(&host, host.sim().now() + 10 * MS);
+    let got: Vec<_> = reads
+        .iter()
+        .map(|r| r.borrow_mut().take().expect("ran").expect("get"))
+        .collect();
+    assert_eq!(got, ["1\n", "1\n", "0\n"]);
+    let (ra, fwd, files) = walk.borrow_mut().take().expect("ran");
+    assert!(ra && fwd);
+    assert!(files > 500, "only {files} files");
+    assert_eq!(set.borrow_mut().take(), Some(Ok(3)));
+    let (cc, avail) = cc.borrow_mut().take().expect("ran");
+    assert_eq!(cc, "bbr");
+    let avail = avail.expect("available");
+    for want in ["reno", "cubic", "bbr"] {
+        assert!(avail.split_whitespace().any(|a| a == want), "{avail}");
+    }
+    let (unknown, read_only, refused, long, fwd) = errors.borrow_mut().take().expect("ran");
+    assert_eq!(
+        unknown,
+        Err(sysctl::SysctlError::NotFound(
+            ".net.ipv4.no_such_thing".into()
+        ))
+    );
+    assert_eq!(read_only, Err(sysctl::SysctlError::Errno(libc::EACCES)));
+    assert_eq!(refused, Err(sysctl::SysctlError::Errno(libc::EINVAL)));
+    assert_eq!(long, Err(sysctl::SysctlError::Errno(libc::EINVAL)));
+    // ip_forward follows conf.all.forwarding, which DCE set to 1.
+    assert_eq!(fwd, Ok("1\n".into()));
+}

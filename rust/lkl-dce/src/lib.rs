@@ -29,11 +29,12 @@
 extern crate std;
 
 mod entropy;
+mod exported;
 mod host;
 mod netdev;
 mod node;
 mod socket;
-mod stubs;
+mod sysctl;
 
 use core::ffi::{c_char, c_int};
 use dce_abi::{DceHandle, KernelHandle, SimKernel};
@@ -80,7 +81,7 @@ pub unsafe extern "C" fn sim_init(
     exported.task_create = Some(host::task_create);
     exported.task_destroy = Some(host::task_destroy);
     exported.task_get_private = Some(host::task_get_private);
-    stubs::fill(exported);
+    exported::fill(exported);
 
     let ops = node::ops();
     host::fill_ops(ops);

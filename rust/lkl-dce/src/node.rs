@@ -59,8 +59,6 @@ pub struct Node {
     pub in_event: bool,
     /// Set after a fatal error: the kernel is not entered again.
     pub dead: bool,
-    /// One bit per unsupported entry point that has been logged.
-    pub warned: u32,
     /// TLS keys in use (bit i: key i + 1).
     pub tls_used: u32,
     /// Recovery point of the running event (see `lkl_dce_guard`).
@@ -71,6 +69,8 @@ pub struct Node {
     /// Tasks inside a guarded system call, running or blocked in the
     /// kernel: a panic wakes them all so that each call returns.
     pub calls: *mut Task,
+    /// The interned sysctl paths (sysctl.rs), NULL until the first walk.
+    pub sysctl: *mut c_void,
 }
 
 struct NodeCell(UnsafeCell<Node>);
@@ -89,12 +89,12 @@ static NODE: NodeCell = NodeCell(UnsafeCell::new(Node {
     ops: unsafe { core::mem::zeroed() },
     in_event: false,
     dead: false,
-    warned: 0,
     tls_used: 0,
     event_jb: [ptr::null_mut(); 5],
     event_jb_live: false,
     event_task: Task::ZERO,
     calls: ptr::null_mut(),
+    sysctl: ptr::null_mut(),
 }));
 
 /// This node's state.  Access fields through the pointer; do not keep a
@@ -248,40 +248,49 @@ unsafe fn unlink_call(t: *mut Task) {
     }
 }
 
+/// Runs `f(ctx)`, which enters this node's kernel, on the calling task
+/// under a recovery point: returns false without running it once the
+/// kernel has panicked, and false when a panic during the call, on this
+/// task or another, made it leave the kernel (see [`fatal`]).
+pub fn guarded(f: unsafe extern "C" fn(*mut c_void), ctx: *mut c_void) -> bool {
+    if is_dead() {
+        return false;
+    }
+    let t = current();
+    let n = node();
+    // SAFETY: `t` is a live Task of ours (or the event sentinel, which is
+    // never guarded here: events leave through their own recovery point);
+    // `f` and `ctx` are the caller's.
+    unsafe {
+        if t == ptr::addr_of_mut!((*n).event_task) || (*t).in_call {
+            f(ctx);
+            return true;
+        }
+        (*t).in_call = true;
+        (*t).next_call = (*n).calls;
+        (*n).calls = t;
+        let bailed = lkl_dce_guard(ptr::addr_of_mut!((*t).call_jb).cast(), f, ctx);
+        unlink_call(t);
+        bailed == 0
+    }
+}
+
 /// Runs system call `no` in this node's kernel on the calling task (as
 /// its host task), or returns `-ENODEV` once the kernel has panicked: the
 /// node then answers with errors while the simulation goes on.  A panic
 /// during the call, on this task or another, also makes it return
 /// `-ENODEV` (see [`fatal`]).
 pub fn syscall(no: core::ffi::c_long, args: [core::ffi::c_long; 6]) -> core::ffi::c_long {
-    if is_dead() {
-        return -ENODEV;
-    }
     let mut call = Call {
         no,
         params: args,
         ret: -ENODEV,
     };
-    let ctx = ptr::addr_of_mut!(call).cast();
-    let t = current();
-    let n = node();
-    // SAFETY: `t` is a live Task of ours (or the event sentinel, which is
-    // never guarded: events leave through their own recovery point).
-    unsafe {
-        if t == ptr::addr_of_mut!((*n).event_task) || (*t).in_call {
-            run_call(ctx);
-            return call.ret;
-        }
-        (*t).in_call = true;
-        (*t).next_call = (*n).calls;
-        (*n).calls = t;
-        let bailed = lkl_dce_guard(ptr::addr_of_mut!((*t).call_jb).cast(), run_call, ctx);
-        unlink_call(t);
-        if bailed != 0 {
-            return -ENODEV;
-        }
+    if guarded(run_call, ptr::addr_of_mut!(call).cast()) {
+        call.ret
+    } else {
+        -ENODEV
     }
-    call.ret
 }
 
 /// Run `f(ctx)`, which enters the kernel, as event context (DCE's main

@@ -1,0 +1,421 @@
+//! Sysctl entry points (dce-abi.md §2.5) over the kernel's /proc/sys
+//! (mounted at boot by the arch).
+//!
+//! * `sys_iterate_files` walks /proc/sys depth-first with `openat` and
+//!   `getdents64` on the calling task: directories are reported with
+//!   `report_start_dir`/`report_end_dir`, everything else with
+//!   `report_file`, so DCE's dotted paths come out as
+//!   `.net.ipv4.conf.all.forwarding`.  Per-device and per-netns entries are
+//!   whatever /proc/sys shows the node's init network namespace; symbolic
+//!   links are followed.  `flags` is always READ | WRITE: DCE ignores it,
+//!   and finding out would cost a `stat` per entry on every walk; a write to
+//!   a read-only entry fails with `-EACCES` instead.
+//! * A `SimSysFile *` is an interned path ([`SysFile`]): the same entry gets
+//!   the same handle on every walk, handles stay valid for the node's life
+//!   (an entry that went away reads `-ENOENT`), and the walk allocates
+//!   nothing once the tree has been seen.
+//! * `sys_file_read`/`sys_file_write` use the arch's `lkl_sysctl_get` and
+//!   `lkl_sysctl` under the call guard; as in LibOS, a read includes the
+//!   value's trailing newline.  DCE always passes offset 0; another offset
+//!   is `-EINVAL`.
+
+use crate::host::{dce_free, dce_malloc};
+use crate::node::{self, log};
+use core::ffi::{c_char, c_int, c_long, c_void};
+use core::mem::size_of;
+use core::ptr;
+use dce_abi::{SimSysFile, SimSysFileFlags, SimSysIterator};
+use lkl_sys::sysno::{SYS_close, SYS_getdents64, SYS_openat};
+
+const EINVAL: c_int = 22;
+const ENOMEM: c_int = 12;
+const AT_FDCWD: c_long = -100;
+const O_RDONLY: c_long = 0;
+const O_DIRECTORY: c_long = 0o200000;
+const O_CLOEXEC: c_long = 0o2000000;
+const DT_DIR: u8 = 4;
+const DT_REG: u8 = 8;
+const DT_LNK: u8 = 10;
+const DT_UNKNOWN: u8 = 0;
+/// `/proc/sys/` plus the longest path we walk into.
+const PATH_MAX: usize = 256;
+/// Deepest directory nesting followed (/proc/sys is about 6 deep).
+const MAX_DEPTH: usize = 16;
+/// getdents64 buffer per directory level.
+const DIRENT_BUF: usize = 2048;
+
+/// An interned /proc/sys path, our `struct SimSysFile`: the length, then
+/// the path's bytes and a NUL, in one DCE allocation of just that size.
+#[repr(C)]
+struct SysFile {
+    len: usize,
+}
+
+impl SysFile {
+    /// The path's bytes (without the NUL).
+    ///
+    /// # Safety
+    /// `f` is a live SysFile from `intern`.
+    unsafe fn path<'a>(f: *const SysFile) -> &'a [u8] {
+        // SAFETY: the caller's; `len` bytes follow the header.
+        unsafe { core::slice::from_raw_parts(f.add(1).cast::<u8>(), (*f).len) }
+    }
+}
+
+/// Open-addressing set of interned paths, in DCE memory; the node state
+/// holds only its pointer.
+#[repr(C)]
+struct Table {
+    slots: *mut *mut SysFile,
+    cap: usize,
+    used: usize,
+}
+
+fn fnv(bytes: &[u8]) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    h as usize
+}
+
+fn new_slots(cap: usize) -> *mut *mut SysFile {
+    let p = dce_malloc(cap * size_of::<*mut SysFile>()) as *mut *mut SysFile;
+    if !p.is_null() {
+        // SAFETY: a fresh block of `cap` pointers.
+        unsafe { ptr::write_bytes(p, 0, cap) };
+    }
+    p
+}
+
+/// # Safety
+/// `t` is this node's live table.
+unsafe fn grow(t: *mut Table) -> bool {
+    // SAFETY: the caller's; every slot pointer is NULL or a live SysFile.
+    unsafe {
+        let cap = (*t).cap.max(512) * 2;
+        let slots = new_slots(cap);
+        if slots.is_null() {
+            return false;
+        }
+        for i in 0..(*t).cap {
+            let f = *(*t).slots.add(i);
+            if f.is_null() {
+                continue;
+            }
+            let mut j = fnv(SysFile::path(f)) & (cap - 1);
+            while !(*slots.add(j)).is_null() {
+                j = (j + 1) & (cap - 1);
+            }
+            *slots.add(j) = f;
+        }
+        if !(*t).slots.is_null() {
+            dce_free((*t).slots.cast());
+        }
+        (*t).slots = slots;
+        (*t).cap = cap;
+        true
+    }
+}
+
+/// The handle of `path`, interned on first sight; NULL if out of memory.
+fn intern(path: &[u8]) -> *mut SysFile {
+    let n = node::node();
+    // SAFETY: single-threaded access to this node's state and table; slot
+    // pointers are NULL or live SysFiles, never freed.
+    unsafe {
+        if (*n).sysctl.is_null() {
+            let t = dce_malloc(size_of::<Table>()) as *mut Table;
+            if t.is_null() {
+                return ptr::null_mut();
+            }
+            t.write(Table {
+                slots: ptr::null_mut(),
+                cap: 0,
+                used: 0,
+            });
+            (*n).sysctl = t.cast();
+        }
+        let t = (*n).sysctl as *mut Table;
+        if ((*t).used + 1) * 2 > (*t).cap && !grow(t) {
+            return ptr::null_mut();
+        }
+        let mask = (*t).cap - 1;
+        let mut i = fnv(path) & mask;
+        loop {
+            let f = *(*t).slots.add(i);
+            if f.is_null() {
+                break;
+            }
+            if SysFile::path(f) == path {
+                return f;
+            }
+            i = (i + 1) & mask;
+        }
+        let f = dce_malloc(size_of::<SysFile>() + path.len() + 1) as *mut SysFile;
+        if f.is_null() {
+            return f;
+        }
+        (*f).len = path.len();
+        let dst = f.add(1).cast::<u8>();
+        ptr::copy_nonoverlapping(path.as_ptr(), dst, path.len());
+        *dst.add(path.len()) = 0;
+        *(*t).slots.add(i) = f;
+        (*t).used += 1;
+        f
+    }
+}
+
+/// The walk's state: the iterator, the current path and its length.
+struct Walk {
+    iter: *const SimSysIterator,
+    path: [u8; PATH_MAX],
+    len: usize,
+    failed: bool,
+}
+
+fn sys(no: c_long, a: [c_long; 3]) -> c_long {
+    node::syscall(no, [a[0], a[1], a[2], 0, 0, 0])
+}
+
+impl Walk {
+    /// Appends `/name` to the path; false if it does not fit.
+    fn push(&mut self, name: &[u8]) -> bool {
+        let need = self.len + 1 + name.len() + 1;
+        if need > PATH_MAX {
+            return false;
+        }
+        self.path[self.len] = b'/';
+        self.path[self.len + 1..self.len + 1 + name.len()].copy_from_slice(name);
+        self.path[self.len + 1 + name.len()] = 0;
+        self.len += 1 + name.len();
+        true
+    }
+
+    fn pop(&mut self, old: usize) {
+        self.len = old;
+        self.path[old] = 0;
+    }
+
+    /// Reports the directory open as `fd` (the current path) and its
+    /// subdirectories, depth-first; closes `fd`.
+    fn dir(&mut self, fd: c_long, depth: usize) {
+        let buf = dce_malloc(DIRENT_BUF) as *mut u8;
+        if buf.is_null() {
+            self.failed = true;
+            sys(SYS_close, [fd, 0, 0]);
+            return;
+        }
+        loop {
+            let n = sys(SYS_getdents64, [fd, buf as c_long, DIRENT_BUF as c_long]);
+            if n <= 0 {
+                break;
+            }
+            let mut off = 0usize;
+            while off + 19 < n as usize {
+                // SAFETY: the kernel wrote `n` bytes of linux_dirent64
+                // records (u64 ino, i64 off, u16 reclen, u8 type, name).
+                let (reclen, ty, name) = unsafe {
+                    let rec = buf.add(off);
+                    let reclen = usize::from(u16::from_ne_bytes([*rec.add(16), *rec.add(17)]));
+                    let ty = *rec.add(18);
+                    let name = rec.add(19);
+                    let mut len = 0;
+                    while off + 19 + len < n as usize && *name.add(len) != 0 {
+                        len += 1;
+                    }
+                    (reclen, ty, core::slice::from_raw_parts(name, len))
+                };
+                if reclen == 0 {
+                    break;
+                }
+                off += reclen;
+                if name == b"." || name == b".." {
+                    continue;
+                }
+                self.entry(fd, name, ty, depth);
+            }
+        }
+        dce_free(buf.cast());
+        sys(SYS_close, [fd, 0, 0]);
+    }
+
+    fn entry(&mut self, dirfd: c_long, name: &[u8], ty: u8, depth: usize) {
+        let old = self.len;
+        if !self.push(name) {
+            self.failed = true;
+            return;
+        }
+        let name_ptr = self.path[old + 1..].as_ptr() as *const c_char;
+        // Directories, and links or unknown types that open as one.
+        let sub = match ty {
+            DT_DIR | DT_LNK | DT_UNKNOWN if depth < MAX_DEPTH => sys(
+                SYS_openat,
+                [
+                    dirfd,
+                    name_ptr as c_long,
+                    O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                ],
+            ),
+            _ => -1,
+        };
+        // SAFETY: `iter` is DCE's live iterator; `name_ptr` points to a
+        // NUL-terminated component in our path buffer, valid for the call.
+        unsafe {
+            if sub >= 0 {
+                if let Some(start) = (*self.iter).report_start_dir {
+                    start(self.iter, name_ptr);
+                }
+                self.dir(sub, depth + 1);
+                if let Some(end) = (*self.iter).report_end_dir {
+                    end(self.iter);
+                }
+            } else if ty == DT_REG || ty == DT_LNK || ty == DT_UNKNOWN {
+                let file = intern(&self.path[..self.len]);
+                if file.is_null() {
+                    self.failed = true;
+                } else if let Some(report) = (*self.iter).report_file {
+                    let flags = SimSysFileFlags::READ | SimSysFileFlags::WRITE;
+                    report(self.iter, name_ptr, flags.bits(), file.cast());
+                }
+            }
+        }
+        self.pop(old);
+    }
+}
+
+/// `sys_iterate_files(iter)`: the whole /proc/sys tree, depth-first.
+pub unsafe extern "C" fn sys_iterate_files(iter: *const SimSysIterator) {
+    if iter.is_null() {
+        return;
+    }
+    let mut w = Walk {
+        iter,
+        path: [0; PATH_MAX],
+        len: 0,
+        failed: false,
+    };
+    let root = b"/proc/sys";
+    w.path[..root.len()].copy_from_slice(root);
+    w.len = root.len();
+    let fd = sys(
+        SYS_openat,
+        [
+            AT_FDCWD,
+            w.path.as_ptr() as c_long,
+            O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+        ],
+    );
+    if fd < 0 {
+        node::printf_int(
+            c"lkl-dce: cannot open /proc/sys: %d\n".as_ptr(),
+            fd as c_int,
+        );
+        return;
+    }
+    w.dir(fd, 0);
+    if w.failed {
+        log("lkl-dce: sys_iterate_files: out of memory or a path too long; the walk is incomplete\n");
+    }
+}
+
+struct Rw {
+    path: *const c_char,
+    buf: *mut c_char,
+    size: c_int,
+    ret: c_int,
+}
+
+unsafe extern "C" fn run_get(ctx: *mut c_void) {
+    let rw = ctx as *mut Rw;
+    // SAFETY: `ctx` is the Rw on sys_file_read's stack; the path is an
+    // interned NUL-terminated string and `buf` holds `size` bytes.
+    unsafe { (*rw).ret = lkl_sys::lkl_sysctl_get((*rw).path, (*rw).buf, (*rw).size) }
+}
+
+unsafe extern "C" fn run_set(ctx: *mut c_void) {
+    let rw = ctx as *mut Rw;
+    // SAFETY: as above; `buf` is a NUL-terminated copy of the value.
+    unsafe { (*rw).ret = lkl_sys::lkl_sysctl((*rw).path, (*rw).buf) }
+}
+
+fn path_of(file: *const SimSysFile) -> *const c_char {
+    let f = file as *const SysFile;
+    // SAFETY: DCE passes only handles our walk reported: live SysFiles,
+    // whose NUL-terminated path follows the header.
+    unsafe { f.add(1).cast() }
+}
+
+/// `sys_file_read(file, buf, size, 0)`: the value with its trailing
+/// newline (LibOS's text), NUL-terminated if there is room; the byte count
+/// or `-errno`.  A value longer than the buffer is cut to `size - 1` bytes.
+pub unsafe extern "C" fn sys_file_read(
+    file: *const SimSysFile,
+    buf: *mut c_char,
+    size: c_int,
+    offset: c_int,
+) -> c_int {
+    if file.is_null() || buf.is_null() || size <= 1 || offset != 0 {
+        return -EINVAL;
+    }
+    let mut rw = Rw {
+        path: path_of(file),
+        buf,
+        size: size - 1,
+        ret: -19,
+    };
+    if !node::guarded(run_get, ptr::addr_of_mut!(rw).cast()) {
+        return -19;
+    }
+    match rw.ret {
+        -34 => size - 2, // ERANGE: what fits (size - 2 bytes, terminated)
+        r if r < 0 => r,
+        r => {
+            // SAFETY: r <= size - 3 (lkl_sysctl_get used size - 1 bytes and
+            // stripped a newline), so the newline and the NUL fit.
+            unsafe {
+                *buf.add(r as usize) = b'\n' as c_char;
+                *buf.add(r as usize + 1) = 0;
+            }
+            r + 1
+        }
+    }
+}
+
+/// `sys_file_write(file, buf, size, 0)`: writes the `size` bytes of text;
+/// returns `size` or `-errno` (DCE ignores it).
+pub unsafe extern "C" fn sys_file_write(
+    file: *const SimSysFile,
+    buf: *const c_char,
+    size: c_int,
+    offset: c_int,
+) -> c_int {
+    if file.is_null() || buf.is_null() || size < 0 || offset != 0 {
+        return -EINVAL;
+    }
+    let len = size as usize;
+    let copy = dce_malloc(len + 1) as *mut c_char;
+    if copy.is_null() {
+        return -ENOMEM;
+    }
+    // SAFETY: DCE's buffer holds `size` bytes; `copy` has room for them and
+    // the NUL.
+    unsafe {
+        ptr::copy_nonoverlapping(buf, copy, len);
+        *copy.add(len) = 0;
+    }
+    let mut rw = Rw {
+        path: path_of(file),
+        buf: copy,
+        size,
+        ret: -19,
+    };
+    let ran = node::guarded(run_set, ptr::addr_of_mut!(rw).cast());
+    dce_free(copy.cast());
+    match (ran, rw.ret) {
+        (false, _) => -19,
+        (true, 0) => size,
+        (true, r) => r,
+    }
+}
