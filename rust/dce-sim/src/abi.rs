@@ -425,7 +425,10 @@ impl Host {
 
 impl Drop for Host {
     fn drop(&mut self) {
-        // The simulator first: its fibers' stacks hold library frames.
+        // The simulator first: its fibers' stacks hold library frames.  Any
+        // task may be blocked in the library (an application waiting in
+        // recvmsg, say), so none is unwound.
+        self.sim.set_all_no_unwind();
         // SAFETY: `sim` is not used after this.
         unsafe { ManuallyDrop::drop(&mut self.sim) };
         for p in self.nodes.get_mut().drain(..) {

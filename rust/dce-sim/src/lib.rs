@@ -24,8 +24,8 @@
 //! * [`pcap`]: per-device capture files, classic pcap with nanosecond
 //!   timestamps and Ethernet linktype.
 //! * [`apps`]: programs that use a node's kernel only through `SimExported`.
-//! * [`sysctl`]: sysctls read and written the way DCE does it (a walk of
-//!   the whole tree, then `sys_file_read`/`sys_file_write`).
+//! * [`scenario`]: hand-written TOML scenario files (nodes, links,
+//!   addresses, routes, applications), validated and run into a report.
 //! * [`SimError`]: every hard error, with a message saying what DCE would
 //!   have done.
 //!
@@ -59,6 +59,7 @@ pub mod net;
 pub mod pcap;
 pub mod poll;
 pub mod rng;
+pub mod scenario;
 pub mod sysctl;
 pub mod task;
 

@@ -309,6 +309,14 @@ impl Sim {
         }
     }
 
+    /// Marks every task as [`set_no_unwind`](Self::set_no_unwind): under
+    /// the ABI layer any task may be blocked inside the library.
+    pub(crate) fn set_all_no_unwind(&self) {
+        for rec in self.st.borrow_mut().tasks.map.values_mut() {
+            rec.no_unwind = true;
+        }
+    }
+
     /// Abandons the running task after a hard error: it blocks and is never
     /// resumed (the latched error stops every run).  Call only inside a
     /// task, after [`Sim::fail`].

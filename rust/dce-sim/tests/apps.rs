@@ -2,55 +2,21 @@
 //! rtnetlink configuration, ping and sockets on the loopback device of a
 //! simulated node, through the `SimExported` socket entry points only.
 
+mod common;
+use common::{boot, lock, MS, SEC};
+
 use dce_abi::SimExported;
 use dce_sim::abi::Host;
 use dce_sim::apps::ping::{ping, PingReport};
 use dce_sim::apps::rtnl::{Addr, Link, Route, Rtnl};
 use dce_sim::apps::sock::{Errno, SockAddr, Socket};
-use dce_sim::{NodeId, Sim, SimConfig};
+use dce_sim::{NodeId, Sim};
 use std::cell::RefCell;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::{Mutex, MutexGuard};
 
-const SEC: u64 = 1_000_000_000;
-const MS: u64 = 1_000_000;
 const NODE: NodeId = NodeId(0);
-
-/// One `Host` per process at a time: tests take this lock.
-static HOST_LOCK: Mutex<()> = Mutex::new(());
-
-fn lock() -> MutexGuard<'static, ()> {
-    HOST_LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn library() -> PathBuf {
-    let path = std::env::var_os("LKL_DCE_LIB").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../out/lib/liblkl.so"),
-        PathBuf::from,
-    );
-    assert!(
-        path.is_file(),
-        "{} is missing: run `make ARCH=lkl` first",
-        path.display()
-    );
-    path
-}
-
-fn boot(nodes: u32, seed: u64) -> Pin<Box<Host>> {
-    let host = Host::new(SimConfig {
-        seed,
-        ..SimConfig::default()
-    })
-    .expect("host");
-    let lib = library();
-    for i in 0..nodes {
-        assert_eq!(host.load_node_library(&lib).expect("load"), NodeId(i));
-    }
-    host
-}
 
 /// A booted one-node host at 1 s of virtual time.
 fn booted() -> Pin<Box<Host>> {

@@ -1,46 +1,11 @@
 //! The real kernel library (`out/lib/liblkl.so`, built by `make ARCH=lkl`)
 //! booted on simulated nodes, the way ns-3-dce runs it.
 
+mod common;
+use common::{boot, lock, SEC};
+
 use dce_sim::abi::Host;
-use dce_sim::{NodeId, SimConfig};
-use std::path::PathBuf;
-use std::pin::Pin;
-use std::sync::{Mutex, MutexGuard};
-
-const SEC: u64 = 1_000_000_000;
-
-/// One `Host` per process at a time: tests take this lock.
-static HOST_LOCK: Mutex<()> = Mutex::new(());
-
-fn lock() -> MutexGuard<'static, ()> {
-    HOST_LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn library() -> PathBuf {
-    let path = std::env::var_os("LKL_DCE_LIB").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../out/lib/liblkl.so"),
-        PathBuf::from,
-    );
-    assert!(
-        path.is_file(),
-        "{} is missing: run `make ARCH=lkl` first",
-        path.display()
-    );
-    path
-}
-
-fn boot(nodes: u32, seed: u64) -> Pin<Box<Host>> {
-    let host = Host::new(SimConfig {
-        seed,
-        ..SimConfig::default()
-    })
-    .expect("host");
-    let lib = library();
-    for i in 0..nodes {
-        assert_eq!(host.load_node_library(&lib).expect("load"), NodeId(i));
-    }
-    host
-}
+use dce_sim::NodeId;
 
 fn assert_booted(host: &Host, node: NodeId) {
     let log = host.node_log(node);

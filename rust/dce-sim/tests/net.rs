@@ -2,53 +2,19 @@
 //! (`out/lib/liblkl.so`), joined by dce-sim links, configured and driven
 //! through `SimExported` only, as DCE programs do.
 
+mod common;
+use common::{boot, lock, MS, SEC};
+
 use dce_sim::abi::Host;
 use dce_sim::apps::{ping, rtnl::Rtnl};
 use dce_sim::link::PointToPointConfig;
 use dce_sim::net::{DeviceConfig, DeviceId};
-use dce_sim::{NodeId, Sim, SimConfig};
+use dce_sim::{NodeId, Sim};
 use std::cell::RefCell;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::{Mutex, MutexGuard};
-
-const MS: u64 = 1_000_000;
-const SEC: u64 = 1_000_000_000;
-
-/// One `Host` per process at a time: tests take this lock.
-static HOST_LOCK: Mutex<()> = Mutex::new(());
-
-fn lock() -> MutexGuard<'static, ()> {
-    HOST_LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn library() -> PathBuf {
-    let path = std::env::var_os("LKL_DCE_LIB").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../out/lib/liblkl.so"),
-        PathBuf::from,
-    );
-    assert!(
-        path.is_file(),
-        "{} is missing: run `make ARCH=lkl` first",
-        path.display()
-    );
-    path
-}
-
-fn boot(nodes: u32, seed: u64) -> Pin<Box<Host>> {
-    let host = Host::new(SimConfig {
-        seed,
-        ..SimConfig::default()
-    })
-    .expect("host");
-    let lib = library();
-    for i in 0..nodes {
-        assert_eq!(host.load_node_library(&lib).expect("load"), NodeId(i));
-    }
-    host
-}
 
 /// Runs the simulation to `t`; on a hard error, shows every node's log.
 fn run(host: &Host, t: u64) {
@@ -208,95 +174,32 @@ fn ping_rtt_is_twice_the_delay_plus_serialization() {
 use dce_sim::apps::sock::{Errno, SockAddr, Socket};
 use std::net::{SocketAddr, SocketAddrV4};
 
-/// FNV-1a, enough to compare two byte streams.
-/// `0.0.0.0:port`
-fn any4(port: u16) -> SocketAddr {
-    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port))
-}
+use dce_sim::apps::transfer::{self, Received, Sent};
+use std::cell::Cell;
 
-fn hash(h: &mut u64, bytes: &[u8]) {
-    for b in bytes {
-        *h ^= u64::from(*b);
-        *h = h.wrapping_mul(0x100_0000_01b3);
-    }
-}
-
-const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
-
-/// The byte at offset `i` of the test stream.
-fn stream_byte(i: u64) -> u8 {
-    (i.wrapping_mul(2_654_435_761) >> 13) as u8
-}
-
-#[derive(Debug, Default)]
-struct Received {
-    bytes: u64,
-    hash: u64,
-    first_ns: u64,
-    last_ns: u64,
-}
-
-/// A TCP sink bound to `at`: accepts one connection and reads to its end;
-/// also returns the peer's address.
+/// [`transfer::tcp_sink`] bound to `at`, run to the end of the stream.
 fn tcp_sink(
     sim: &Sim,
     e: &dce_abi::SimExported,
     at: SocketAddr,
 ) -> Result<(Received, Option<SocketAddr>), Errno> {
-    let domain = if at.is_ipv6() {
-        libc::AF_INET6
-    } else {
-        libc::AF_INET
-    };
-    let l = Socket::new(e, domain, libc::SOCK_STREAM, 0)?;
-    l.bind(&SockAddr::inet(at))?;
-    l.listen(1)?;
-    let c = l.accept(0)?;
-    let peer = c.getpeername()?.as_inet();
-    let mut r = Received {
-        hash: FNV_START,
-        ..Received::default()
-    };
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let (n, _) = c.recv_from(&mut buf, 0)?;
-        if n == 0 {
-            break;
-        }
-        if r.bytes == 0 {
-            r.first_ns = sim.now();
-        }
-        hash(&mut r.hash, &buf[..n]);
-        r.bytes += n as u64;
-        r.last_ns = sim.now();
-    }
-    Ok((r, peer))
+    let got = Cell::new(Received::default());
+    transfer::tcp_sink(e, at, || sim.now(), &got)?;
+    let got = got.get();
+    Ok((got, got.peer))
 }
 
-/// Sends `total` bytes of the test stream to `to` over TCP; returns the
-/// stream's hash.
+/// [`transfer::tcp_source`]: sends `total` bytes of the test stream to
+/// `to`; returns the stream's hash.
 fn tcp_source(e: &dce_abi::SimExported, to: SocketAddr, total: u64) -> Result<u64, Errno> {
-    let domain = if to.is_ipv6() {
-        libc::AF_INET6
-    } else {
-        libc::AF_INET
-    };
-    let s = Socket::new(e, domain, libc::SOCK_STREAM, 0)?;
-    s.connect(&SockAddr::inet(to), 0)?;
-    let mut h = FNV_START;
-    let mut off = 0u64;
-    let mut buf = vec![0u8; 64 * 1024];
-    while off < total {
-        let n = (total - off).min(buf.len() as u64) as usize;
-        for (i, b) in buf[..n].iter_mut().enumerate() {
-            *b = stream_byte(off + i as u64);
-        }
-        let sent = s.send(&buf[..n], 0)?;
-        hash(&mut h, &buf[..sent]);
-        off += sent as u64;
-    }
-    s.close()?;
-    Ok(h)
+    let sent = Cell::new(Sent::default());
+    transfer::tcp_source(e, to, total, || 0, &sent)?;
+    Ok(sent.get().hash.0)
+}
+
+/// `0.0.0.0:port`
+fn any4(port: u16) -> SocketAddr {
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port))
 }
 
 fn tcp_transfer(loss: f64) -> (Received, u64, Pin<Box<Host>>, [DeviceId; 2]) {
@@ -333,10 +236,9 @@ fn tcp_transfer_with(
 fn tcp_delivers_ten_megabytes_at_link_rate() {
     let _g = lock();
     let (got, sent_hash, _host, _) = tcp_transfer(0.0);
-    assert_eq!(got.hash, sent_hash, "received bytes differ from sent");
-    let secs = (got.last_ns - got.first_ns) as f64 / SEC as f64;
-    let goodput = got.bytes as f64 * 8.0 / secs;
-    println!("goodput {:.2} Mbit/s over {secs:.3} s", goodput / 1e6);
+    assert_eq!(got.hash.0, sent_hash, "received bytes differ from sent");
+    let goodput = got.goodput_bps().expect("data at two times");
+    println!("goodput {:.2} Mbit/s", goodput / 1e6);
     assert!(goodput > 90e6, "goodput {goodput} bit/s");
 }
 
@@ -344,7 +246,7 @@ fn tcp_delivers_ten_megabytes_at_link_rate() {
 fn tcp_delivers_the_same_bytes_under_one_percent_loss() {
     let _g = lock();
     let (got, sent_hash, host, devs) = tcp_transfer(0.01);
-    assert_eq!(got.hash, sent_hash, "received bytes differ from sent");
+    assert_eq!(got.hash.0, sent_hash, "received bytes differ from sent");
     let lost: u64 = devs.iter().map(|d| host.device_stats(*d).link_losses).sum();
     assert!(lost > 10, "only {lost} frames lost");
 }
@@ -364,7 +266,7 @@ fn tcp_under_loss_is_deterministic_down_to_the_pcap() {
     for run in 0..2 {
         let dir = scratch(&format!("determinism-{run}"));
         let (got, sent, host, _) = tcp_transfer_with(0.01, Some(&dir));
-        assert_eq!(got.hash, sent);
+        assert_eq!(got.hash.0, sent);
         host.finish_pcap().expect("pcap");
         let a = std::fs::read(dir.join("p2p-0-0.pcap")).expect("pcap of node 0");
         let b = std::fs::read(dir.join("p2p-1-0.pcap")).expect("pcap of node 1");
@@ -624,7 +526,7 @@ fn a_five_node_chain_forwards_ping_and_tcp() {
         .expect("source ran")
         .expect("source");
     assert_eq!(got.bytes, total);
-    assert_eq!(got.hash, sent);
+    assert_eq!(got.hash.0, sent);
 }
 
 #[test]
@@ -678,7 +580,7 @@ fn ipv6_ping_and_tcp_over_global_addresses() {
         .expect("source ran")
         .expect("source");
     assert_eq!(got.bytes, total);
-    assert_eq!(got.hash, sent);
+    assert_eq!(got.hash.0, sent);
     assert_eq!(peer.map(|p| p.ip()), Some(IpAddr::V6(ip_a)));
 }
 

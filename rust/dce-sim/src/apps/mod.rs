@@ -7,6 +7,8 @@
 //! * [`rtnl`]: an iproute2-style rtnetlink client
 //!   ([`Rtnl`](rtnl::Rtnl)): link, address and route changes and dumps.
 //! * [`ping`]: ICMP/ICMPv6 echo over raw sockets, timed in virtual time.
+//! * [`transfer`]: TCP and UDP sinks and sources that hash the bytes they
+//!   move.
 //!
 //! # Calling context
 //!
@@ -53,6 +55,7 @@
 pub mod ping;
 pub mod rtnl;
 pub mod sock;
+pub mod transfer;
 
 /// Longest single kernel wait (`SO_RCVTIMEO`) of [`sleep`] and
 /// [`ping`](ping::ping): 500 ms, 50 jiffies at `HZ=100`, below the 64
