@@ -195,9 +195,9 @@ dce-lib-test: dce-lib
 demo: lkl
 	$(Q)cd $(RUST_DIR) && $(CARGO) run --quiet --release -p lkl-demo
 	@echo
-	@echo "== two simulated nodes, 10 s of virtual time (dce-sim)"
-	$(Q)cd $(RUST_DIR) && $(CARGO) run --quiet --release -p dce-sim -- \
-		--library $(DCE_LIB) --nodes 2 --until 10 --tail 3
+	@echo "== two simulated nodes, a 10 ms link, ten pings (dce-sim)"
+	$(Q)cd $(RUST_DIR) && $(CARGO) run --quiet --release -p dce-sim --bin dce-sim -- \
+		--library $(DCE_LIB) --scenario dce-sim/scenarios/ping-p2p.toml
 
 test: lkl
 	$(Q)cd $(RUST_DIR) && $(CARGO) test --release --workspace
