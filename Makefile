@@ -52,6 +52,7 @@ export KERNEL_TREE := $(SRC)
 
 
 .PHONY: all lkl kernel prereqs source defconfig olddefconfig menuconfig \
+	patches patches-check patches-build \
 	savedefconfig test demo bench install clean distclean headers
 
 all: lkl
@@ -203,6 +204,19 @@ test: lkl
 	$(Q)cd $(RUST_DIR) && $(CARGO) test --release --workspace
 	$(Q)$(MAKE) --no-print-directory dce-lib-test
 	$(Q)$(MAKE) --no-print-directory capi-test
+	$(Q)$(MAKE) --no-print-directory patches-check
+
+# The port as a patch series against the pristine tree (out/patches/series),
+# its check (git am on a fresh pristine tree, same sources, checkpatch), and
+# a full build of the patched tree.
+patches: $(SRC_STAMP)
+	$(Q)$(TOP)/tools/patches.sh series $(TARBALL)
+
+patches-check: patches
+	$(Q)$(TOP)/tools/patches.sh check $(TARBALL)
+
+patches-build: patches
+	$(Q)$(TOP)/tools/patches.sh build $(TARBALL)
 
 bench: lkl
 	$(Q)$(TOP)/tools/bench.sh

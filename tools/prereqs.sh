@@ -7,7 +7,7 @@
 set -euo pipefail
 
 tools="flex:flex bison:bison bc:bc gcc:gcc make:make xz:xz-utils perl:perl clang:clang rsync:rsync tshark:tshark"
-files="/usr/include/libelf.h:libelf-dev /usr/lib/llvm-14/lib/libclang.so:libclang-dev"
+files="/usr/include/libelf.h:libelf-dev /usr/lib/llvm-14/lib/libclang.so:libclang-dev /usr/lib/python3/dist-packages/ply:python3-ply /usr/lib/python3/dist-packages/git:python3-git"
 missing=()
 
 for t in $tools; do

@@ -21,7 +21,6 @@
 #include <linux/syscalls.h>
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
-#include <linux/init_syscalls.h>
 #include <asm/setup.h>
 #include <asm/host_ops.h>
 #include <asm/cpu.h>
@@ -283,7 +282,6 @@ static struct linux_binfmt lkl_run_init_binfmt = {
 static int __init lkl_fs_setup(void)
 {
 	struct file *file;
-	int ret;
 
 	file = filp_open("/init", O_CREAT | O_RDONLY, 0700);
 	if (IS_ERR(file)) {
@@ -292,13 +290,6 @@ static int __init lkl_fs_setup(void)
 	}
 	filp_close(file, NULL);
 	register_binfmt(&lkl_run_init_binfmt);
-
-	/* /proc, for lkl_sysctl() and the host's own use (/proc/sys, /proc/net). */
-	ret = init_mkdir("/proc", 0555);
-	if (!ret || ret == -EEXIST)
-		ret = init_mount("proc", "/proc", "proc", 0, NULL);
-	if (ret)
-		pr_warn("lkl: cannot mount /proc: %d\n", ret);
 	return 0;
 }
 late_initcall(lkl_fs_setup);

@@ -4,8 +4,9 @@
  *
  * Both run on the calling host thread and enter the kernel only through
  * lkl_syscall(), like any system call: they open the entry under /proc/sys
- * (procfs is mounted at /proc during the boot) and write or read its text,
- * so the proc handler's own parsing, limits and permissions apply.
+ * (procfs is mounted at /proc during the boot, below) and write or read
+ * its text, so the proc handler's own parsing, limits and permissions
+ * apply.
  *
  * A name is either dotted, as sysctl(8) and ns-3-dce write it
  * ("net.ipv4.ip_forward", ".net.ipv4.conf.all.forwarding"), or a path
@@ -16,6 +17,10 @@
 
 #include <linux/errno.h>
 #include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/init.h>
+#include <linux/init_syscalls.h>
+#include <linux/printk.h>
 #include <linux/string.h>
 #include <linux/unistd.h>
 #include <asm/host_ops.h>
@@ -140,3 +145,17 @@ int lkl_sysctl_get(const char *name, char *buf, int size)
 	buf[--ret] = '\0';
 	return ret;
 }
+
+/* /proc, for the functions above and the host's own use (/proc/net...). */
+static int __init lkl_mount_proc(void)
+{
+	int ret;
+
+	ret = init_mkdir("/proc", 0555);
+	if (!ret || ret == -EEXIST)
+		ret = init_mount("proc", "/proc", "proc", 0, NULL);
+	if (ret)
+		pr_warn("lkl: cannot mount /proc: %d\n", ret);
+	return 0;
+}
+late_initcall(lkl_mount_proc);

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make patches: the port as a git format-patch series against the pristine
+# 6.12 tree (Debian's linux-source-6.12), with a cover letter:
+#
+#   0001  lkl: add an architecture to run Linux as a library  (arch/lkl)
+#   0002  lkl: add lkl_sysctl() and lkl_sysctl_get()          (its own patch)
+#   0003  tools/lkl: add a host for ns-3-dce                   (tools/lkl/dce)
+#
+# make patches-check: applies the series with git am to a fresh copy of
+# the pristine tree, checks that the result is exactly the source the main
+# build compiles (arch/lkl = arch-dce/, tools/lkl/dce = the DCE host), and
+# runs checkpatch.pl --strict on every patch: any error fails.
+#
+# Usage: patches.sh {series|check|build} TARBALL
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+mode=$1
+tarball=$2
+out=$top/out/patches
+tree=$out/tree
+series=$out/series
+msgs=$top/tools/patches
+
+export GIT_AUTHOR_NAME="LKL DCE developers" GIT_AUTHOR_EMAIL="dev@lkl-dce.invalid"
+export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
+# Fixed dates: the same sources give the same patches.
+export GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z"
+git_t() { git -C "$tree" -c core.autocrlf=false -c advice.detachedHead=false "$@"; }
+
+# The pristine tree as a git repository, committed once and tagged "base".
+base_tree() {
+	if [ -f "$out/.base" ] && [ "$out/.base" -nt "$tarball" ]; then
+		return
+	fi
+	echo "  PRISTINE $tarball"
+	rm -rf "$tree" "$out/.base"
+	mkdir -p "$out/extract"
+	tar -C "$out/extract" -xf "$tarball"
+	mv "$out/extract"/linux-source-6.12 "$tree"
+	rmdir "$out/extract"
+	git_t init -q
+	git_t add -A -f
+	git_t commit -q -m "Linux 6.12 (Debian linux-source-6.12)"
+	git_t tag -f base >/dev/null
+	touch "$out/.base"
+}
+
+fresh_branch() {
+	git_t checkout -q -f -B "$1" base
+	git_t clean -q -fdx
+}
+
+# Removes one exact, whole line from a file; fails if it is not there.
+drop_line() {
+	local file=$1 line=$2
+	grep -qxF -- "$line" "$file" || { echo "patches: '$line' not in $file" >&2; exit 1; }
+	grep -vxF -- "$line" "$file" > "$file.tmp"
+	mv "$file.tmp" "$file"
+}
+
+# arch-dce as of patch 1: without the sysctl interface of patch 2.
+arch_without_sysctl() {
+	local a=$tree/arch/lkl
+	rm -f "$a/kernel/sysctl.c"
+	drop_line "$a/kernel/Makefile" "obj-y += sysctl.o"
+	drop_line "$a/Makefile" "LKL_ENTRY_POINTS += lkl_sysctl lkl_sysctl_get"
+	python3 - "$a/include/uapi/asm/host_ops.h" <<'PY'
+import re, sys
+p = sys.argv[1]
+s = open(p).read()
+s, n = re.subn(r'/\*\*\n \* lkl_sysctl - .*?\nint lkl_sysctl_get\([^)]*\);\n\n', '', s, flags=re.S)
+if n != 1:
+    sys.exit(f"patches: the lkl_sysctl declarations are not in {p}")
+open(p, 'w').write(s)
+PY
+}
+
+copy_arch() {
+	rm -rf "$tree/arch/lkl"
+	mkdir -p "$tree/arch/lkl"
+	cp -a "$top/arch-dce/." "$tree/arch/lkl/"
+}
+
+copy_dce_host() {
+	local d=$tree/tools/lkl/dce
+	rm -rf "$d"
+	mkdir -p "$d/include"
+	cp -a "$top"/include/sim.h "$top"/include/sim-init.h "$top"/include/sim-types.h "$d/include/"
+	for crate in lkl-sys dce-abi lkl-dce; do
+		mkdir -p "$d/$crate"
+		(cd "$top/rust/$crate" && git -C "$top" ls-files -z "rust/$crate" |
+			sed -z "s|^rust/$crate/||" | xargs -0 cp --parents -t "$d/$crate")
+	done
+	sed -e 's/^members = .*/members = ["lkl-sys", "dce-abi", "lkl-dce"]/' \
+	    -e '/^lkl-posix-host = /d' \
+	    "$top/rust/Cargo.toml" > "$d/Cargo.toml"
+	cat > "$d/README" <<'TXT'
+A host for ns-3-dce (Direct Code Execution): liblkl.so = lkl.o + lkl-dce.
+
+Build the kernel first (make ARCH=lkl O=<kbuild> defconfig all), then,
+from this directory, with a Rust toolchain and libclang:
+
+  LKL_HOST_OPS_H=../../../arch/lkl/include/uapi/asm/host_ops.h \
+  LKL_ARCH_UNISTD_H=../../../arch/lkl/include/uapi/asm/unistd.h \
+  DCE_SIM_INCLUDE=include \
+  cargo build --profile dce-lib -p lkl-dce
+
+and link target/dce-lib/liblkl_dce.a with <kbuild>/lkl.o into a shared
+object that exports only sim_init (see the Makefile of the project this
+series comes from, target dce-lib).  ns-3-dce loads it as liblinux.so
+or libsim-linux.so; the ABI is described in include/sim-init.h.
+TXT
+}
+
+commit_all() {
+	local msg=$1
+	git_t add -A -f
+	git_t commit -q -F "$msg"
+}
+
+make_series() {
+	base_tree
+	fresh_branch lkl
+	copy_arch
+	arch_without_sysctl
+	commit_all "$msgs/0001-arch.msg"
+	copy_arch
+	commit_all "$msgs/0002-sysctl.msg"
+	copy_dce_host
+	commit_all "$msgs/0003-dce.msg"
+	rm -rf "$series"
+	git_t format-patch -q --cover-letter -o "$series" base..lkl
+	python3 - "$series"/0000-cover-letter.patch "$msgs/cover.msg" <<'PY'
+import sys
+p, msg = sys.argv[1], open(sys.argv[2]).read()
+subject, _, body = msg.partition('\n\n')
+s = open(p).read()
+s = s.replace('*** SUBJECT HERE ***', subject.strip())
+s = s.replace('*** BLURB HERE ***', body.strip())
+open(p, 'w').write(s)
+PY
+	echo "  SERIES  $series ($(ls "$series" | wc -l) files)"
+}
+
+check_series() {
+	[ -d "$series" ] || { echo "patches: no series; run make patches" >&2; exit 1; }
+	base_tree
+	fresh_branch check
+	git_t am -q "$series"/000[1-9]-*.patch
+	echo "  GIT-AM  $(ls "$series"/000[1-9]-*.patch | wc -l) patches applied to the pristine tree"
+	# The result is what the main build compiles.
+	diff -r "$top/arch-dce" "$tree/arch/lkl"
+	for crate in lkl-sys dce-abi lkl-dce; do
+		git -C "$top" ls-files "rust/$crate" | while read -r f; do
+			cmp -s "$top/$f" "$tree/tools/lkl/dce/${f#rust/}" ||
+				{ echo "patches: tools/lkl/dce/${f#rust/} differs from $f" >&2; exit 1; }
+		done
+	done
+	echo "  SAME    arch/lkl and tools/lkl/dce equal the sources"
+	local errors=0 p res
+	for p in "$series"/000[1-9]-*.patch; do
+		# Debian's python3 has python3-ply for checkpatch's SPDX check.
+		res=$(PATH=/usr/bin:$PATH "$tree/scripts/checkpatch.pl" --strict --root="$tree" "$p" |
+			grep '^total:' || true)
+		res=${res:-total: ? errors}
+		echo "  CHECK   $(basename "$p"): ${res#total: }"
+		case $res in
+		"total: 0 errors"*) ;;
+		*) errors=1 ;;
+		esac
+	done
+	[ $errors = 0 ] || { echo "patches: checkpatch found errors" >&2; exit 1; }
+}
+
+build_series() {
+	check_series
+	echo "  BUILD   the patched tree (ARCH=lkl defconfig all)"
+	make -s -C "$tree" ARCH=lkl O="$out/kbuild" defconfig >/dev/null
+	make -s -C "$tree" ARCH=lkl O="$out/kbuild" -j"$(nproc)" all
+	ls -l "$out/kbuild/lkl.o"
+}
+
+case $mode in
+series) make_series ;;
+check) check_series ;;
+build) build_series ;;
+*) echo "usage: $0 {series|check|build} TARBALL" >&2; exit 2 ;;
+esac
