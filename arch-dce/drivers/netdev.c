@@ -14,12 +14,14 @@
 
 #include <linux/etherdevice.h>
 #include <linux/interrupt.h>
+#include <linux/ip.h>
 #include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <linux/syscalls.h>
 #include <linux/uaccess.h>
+#include <net/ip.h>
 #include <asm/host_ops.h>
 #include <asm/syscalls.h>
 
@@ -82,6 +84,24 @@ static void lkl_netdev_setup(struct net_device *dev)
 	dev->needs_free_netdev = true;
 }
 
+/*
+ * ns-3's own IPv4 stack leaves header checksums at zero unless told
+ * otherwise: the frame crossed no wire, so fill the checksum in rather
+ * than drop the packet.
+ */
+static void fix_zero_ip_checksum(struct sk_buff *skb)
+{
+	struct iphdr *iph;
+
+	if (skb->protocol != htons(ETH_P_IP) ||
+	    !pskb_may_pull(skb, sizeof(*iph)))
+		return;
+	iph = (struct iphdr *)skb->data;
+	if (iph->check || iph->ihl < 5 || !pskb_may_pull(skb, iph->ihl * 4))
+		return;
+	ip_send_check((struct iphdr *)skb->data);
+}
+
 static void receive(struct lkl_netdev_frame *frame)
 {
 	struct lkl_netdev *nd = lookup(frame->dev);
@@ -103,10 +123,11 @@ static void receive(struct lkl_netdev_frame *frame)
 	skb_put_data(skb, frame->data, frame->len);
 	skb->protocol = eth_type_trans(skb, dev);
 	/*
-	 * The frame crossed no wire: like a virtual device, trust it.  Peers
-	 * such as ns-3's own stack send zero checksums.
+	 * The frame crossed no wire: like a virtual device, trust its
+	 * transport checksums.  Peers such as ns-3's own stack send zeros.
 	 */
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	fix_zero_ip_checksum(skb);
 	dev->stats.rx_packets++;
 	dev->stats.rx_bytes += frame->len;
 	netif_rx(skb);

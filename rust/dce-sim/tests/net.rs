@@ -142,8 +142,13 @@ fn ping_rtt_is_twice_the_delay_plus_serialization() {
         ..PointToPointConfig::default()
     };
     let (host, a, b) = two_nodes(cfg);
-    let report = run_task(&host, NodeId(0), 0, |sim, e| {
-        ping::ping(
+    // As DCE's ping: poll() on the raw socket, with timeouts.
+    let hp: *const Host = &*host;
+    let polls_before = host.poll_events().len();
+    let report = run_task(&host, NodeId(0), 0, move |sim, e| {
+        ping::ping_with_poll(
+            // SAFETY: the host outlives the tasks of its simulator.
+            unsafe { &*hp },
             &e,
             IpAddr::V4(Ipv4Addr::new(10, 1, 1, 2)),
             10,
@@ -156,6 +161,13 @@ fn ping_rtt_is_twice_the_delay_plus_serialization() {
     let report = report.borrow_mut().take().expect("ping ran").expect("ping");
     assert_eq!(report.sent, 10);
     assert_eq!(report.replies.len(), 10, "{report:?}");
+    // Each reply woke the poll through poll_event; poll timeouts are exact,
+    // so the requests left exactly 1 s apart.
+    assert!(host.poll_events().len() >= polls_before + 10);
+    assert!(
+        report.sent_at_ns.windows(2).all(|w| w[1] - w[0] == SEC),
+        "{report:?}"
+    );
     // 84-byte ICMP echo in IPv4 in Ethernet: 98 bytes each way.
     let ser = (98 * 8 * SEC).div_ceil(5_000_000);
 
@@ -1188,4 +1200,68 @@ fn sysctls_the_dce_way() {
     assert_eq!(long, Err(sysctl::SysctlError::Errno(libc::EINVAL)));
     // ip_forward follows conf.all.forwarding, which DCE set to 1.
     assert_eq!(fwd, Ok("1\n".into()));
+}
+
+/// An Ethernet + IPv4 + ICMP echo request from 10.1.1.1 to 10.1.1.2 with
+/// every checksum left at zero, as ns-3's own stack sends them by default.
+fn zero_checksum_echo(dst_mac: [u8; 6], src_mac: [u8; 6]) -> Vec<u8> {
+    let mut f = Vec::new();
+    f.extend_from_slice(&dst_mac);
+    f.extend_from_slice(&src_mac);
+    f.extend_from_slice(&[0x08, 0x00]);
+    let payload = b"zero checksums!!";
+    let total = 20 + 8 + payload.len();
+    f.extend_from_slice(&[
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        1,
+        0,
+        0,
+        64,
+        1,
+        0,
+        0,
+    ]);
+    f.extend_from_slice(&[10, 1, 1, 1, 10, 1, 1, 2]);
+    f.extend_from_slice(&[8, 0, 0, 0, 0x12, 0x34, 0, 1]);
+    f.extend_from_slice(payload);
+    f
+}
+
+#[test]
+fn frames_with_zero_checksums_are_accepted() {
+    let _g = lock();
+    let (host, _, b) = two_nodes(PointToPointConfig::default());
+    let e = host.exported(NodeId(1)).expect("node 1");
+    let dev = host.simdevice(b);
+    let frame = zero_checksum_echo(mac(1, 0), mac(0, 0));
+    let sent_before = host.frames(NodeId(1)).len();
+    host.sim()
+        .schedule(NodeId(1), 0, move |_| {
+            // SAFETY: DCE's receive path in event context: a packet of the
+            // frame's size, filled, then handed to the library.
+            unsafe {
+                let pkt = e.dev_create_packet.unwrap()(dev, frame.len() as i32);
+                std::ptr::copy_nonoverlapping(frame.as_ptr(), pkt.buffer.cast(), frame.len());
+                e.dev_rx.unwrap()(dev, pkt);
+            }
+        })
+        .expect("schedule");
+    run(&host, host.sim().now() + MS);
+    // Node 1 answered: an echo reply to 10.1.1.1 with the same id, sequence
+    // and data, and with real checksums.
+    let frames = host.frames(NodeId(1));
+    let reply = frames[sent_before..]
+        .iter()
+        .map(|f| &f.data)
+        .find(|d| d[12..14] == [8, 0] && d[23] == 1 && d[34] == 0)
+        .expect("an echo reply");
+    assert_eq!(&reply[30..34], &[10, 1, 1, 1]);
+    assert_eq!(&reply[38..42], &[0x12, 0x34, 0, 1]);
+    assert_eq!(&reply[42..], b"zero checksums!!");
+    assert_eq!(ping::checksum(&reply[14..34]), 0, "IP header checksum");
+    assert_eq!(ping::checksum(&reply[34..]), 0, "ICMP checksum");
 }

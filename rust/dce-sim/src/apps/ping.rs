@@ -19,6 +19,8 @@
 
 use super::sock::{Errno, SockAddr, Socket};
 use super::{MAX_IDLE_WAITS, MAX_WAIT_NS};
+use crate::abi::Host;
+use crate::poll::PollFd;
 use dce_abi::SimExported;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -189,6 +191,10 @@ fn parse_v6<'a>(
 }
 
 struct Pinger<'a, F: Fn() -> u64> {
+    /// Wait with DCE's poll protocol through this host instead of
+    /// `SO_RCVTIMEO`.
+    poller: Option<&'a Host>,
+    e: SimExported,
     sock: Socket,
     dst: IpAddr,
     timeout_ns: u64,
@@ -208,6 +214,9 @@ impl<F: Fn() -> u64> Pinger<'_, F> {
     /// Receives until virtual time `deadline` (or, with `until_answered`,
     /// until every request has its reply).
     fn wait_until(&mut self, deadline: u64, until_answered: bool) -> Result<(), Errno> {
+        if let Some(host) = self.poller {
+            return self.poll_until(host, deadline, until_answered);
+        }
         let mut idle = 0;
         loop {
             let t = (self.now)();
@@ -224,6 +233,48 @@ impl<F: Fn() -> u64> Pinger<'_, F> {
                 Err(Errno(libc::EAGAIN)) if (self.now)() > t => idle = 0,
                 Err(Errno(libc::EAGAIN)) if idle < MAX_IDLE_WAITS => idle += 1,
                 Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// [`wait_until`](Self::wait_until) as DCE's ping does it: `poll()`
+    /// with the time left (DCE's `PollTable`, timed by a simulator event,
+    /// so exact in virtual time), then non-blocking reads until the socket
+    /// is empty.
+    fn poll_until(
+        &mut self,
+        host: &Host,
+        deadline: u64,
+        until_answered: bool,
+    ) -> Result<(), Errno> {
+        loop {
+            let t = (self.now)();
+            if t >= deadline || (until_answered && self.answered_all()) {
+                return Ok(());
+            }
+            let mut fds = [PollFd {
+                sock: self.sock.raw(),
+                events: libc::POLLIN,
+                revents: 0,
+            }];
+            let ready = host
+                .poll(&self.e, &mut fds, Some(deadline - t))
+                .map_err(|_| Errno(libc::EIO))?;
+            if ready == 0 {
+                continue;
+            }
+            loop {
+                match self
+                    .sock
+                    .recv_msg(&mut self.buf, &mut self.ctrl, libc::MSG_DONTWAIT)
+                {
+                    Ok(m) => {
+                        let from = m.addr.and_then(|a| a.as_inet()).map(|a| a.ip());
+                        self.take(m.len, from, m.control_len);
+                    }
+                    Err(Errno(libc::EAGAIN)) => break,
+                    Err(e) => return Err(e),
+                }
             }
         }
     }
@@ -276,6 +327,34 @@ pub fn ping(
     timeout_ns: u64,
     now: impl Fn() -> u64,
 ) -> Result<PingReport, Errno> {
+    run(None, e, dst, count, interval_ns, timeout_ns, now)
+}
+
+/// [`ping`] waiting the way DCE's ping does: `poll()` on the raw socket
+/// through `host` (`sock_poll`, `poll_event`, `sock_pollfreewait`), with
+/// timeouts exact in virtual time, so requests leave exactly `interval_ns`
+/// apart.
+pub fn ping_with_poll(
+    host: &Host,
+    e: &SimExported,
+    dst: IpAddr,
+    count: u32,
+    interval_ns: u64,
+    timeout_ns: u64,
+    now: impl Fn() -> u64,
+) -> Result<PingReport, Errno> {
+    run(Some(host), e, dst, count, interval_ns, timeout_ns, now)
+}
+
+fn run(
+    poller: Option<&Host>,
+    e: &SimExported,
+    dst: IpAddr,
+    count: u32,
+    interval_ns: u64,
+    timeout_ns: u64,
+    now: impl Fn() -> u64,
+) -> Result<PingReport, Errno> {
     let v6 = dst.is_ipv6();
     let sock = if v6 {
         let s = Socket::new(e, libc::AF_INET6, libc::SOCK_RAW, libc::IPPROTO_ICMPV6)?;
@@ -286,6 +365,8 @@ pub fn ping(
         Socket::new(e, libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_ICMP)?
     };
     let mut p = Pinger {
+        poller,
+        e: *e,
         sock,
         dst,
         timeout_ns,
