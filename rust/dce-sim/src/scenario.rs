@@ -32,7 +32,9 @@
 //! * top level: `seed` (default 1), `duration` (required), `pcap` (a
 //!   directory for one capture file per device, optional);
 //! * `[[node]]`: `name`, `forwarding` (IPv4 forwarding on all its
-//!   devices), `routes = [{ to = "10.2.0.0/16" | "default", via = IP }]`;
+//!   devices), `routes = [{ to = "10.2.0.0/16" | "default", via = IP }]`,
+//!   `sysctl = { "net.ipv4.tcp_rmem" = "4096 131072 2097152" }` (written
+//!   the way DCE writes sysctls, in name order, first);
 //! * `[[link]]`: `kind = "p2p"` with `ends = [two nodes]` or
 //!   `kind = "segment"` with `nodes = [two or more]`; `delay`, `rate`,
 //!   `loss`, `queue`, `overhead`; `addresses`, one entry per end (an
@@ -423,6 +425,8 @@ struct RawNode {
     forwarding: bool,
     #[serde(default)]
     routes: Vec<RawRoute>,
+    #[serde(default)]
+    sysctl: Option<Spanned<std::collections::BTreeMap<String, String>>>,
 }
 
 #[derive(Deserialize)]
@@ -513,6 +517,10 @@ pub struct NodeSpec {
     pub forwarding: bool,
     /// Static routes, added after the addresses.
     pub routes: Vec<RouteSpec>,
+    /// Sysctls written the way DCE writes them (`LinuxStackHelper::
+    /// SysctlSet`), in name order, before the devices are configured:
+    /// dotted names with DCE's leading dot, and their values.
+    pub sysctls: Vec<(String, String)>,
 }
 
 /// A static route: `ip route add DST/LEN via GATEWAY`.
@@ -801,10 +809,26 @@ impl Scenario {
             if index.insert(name.clone(), nodes.len()).is_some() {
                 return Err(src.err(&n.name.span(), format!("duplicate node name `{name}`")));
             }
+            let mut sysctls = Vec::new();
+            for (key, value) in n.sysctl.iter().flat_map(|t| t.get_ref()) {
+                let dotted = key.trim_start_matches('.');
+                if dotted.is_empty() || dotted.contains(['/', ' ']) || dotted.contains("..") {
+                    let span = n.sysctl.as_ref().map_or(n.name.span(), |t| t.span());
+                    return Err(src.err(
+                        &span,
+                        format!(
+                            "sysctl name {key:?} is not valid: use dotted names such as \
+                             \"net.ipv4.tcp_rmem\""
+                        ),
+                    ));
+                }
+                sysctls.push((format!(".{dotted}"), value.clone()));
+            }
             nodes.push(NodeSpec {
                 name: name.clone(),
                 forwarding: n.forwarding,
                 routes: Vec::new(),
+                sysctls,
             });
         }
         let known = || {
@@ -1505,11 +1529,16 @@ struct NodePlan {
     devices: Vec<DevPlan>,
     forwarding: bool,
     routes: Vec<RouteSpec>,
+    sysctls: Vec<(String, String)>,
 }
 
 /// The configuration task's body: `ip` commands over rtnetlink.
 fn configure(e: &dce_abi::SimExported, plan: &NodePlan) -> Result<(), String> {
     let fail = |cmd: String| move |err| format!("`{cmd}`: {err}");
+    for (name, value) in &plan.sysctls {
+        crate::sysctl::set(e, name, value)
+            .map_err(|err| format!("sysctl {}={value}: {err}", &name[1..]))?;
+    }
     let mut rt = Rtnl::open(e).map_err(|err| format!("rtnetlink socket: {err}"))?;
     rt.link_set(1, true, None)
         .map_err(fail("ip link set lo up".into()))?;
@@ -1597,6 +1626,7 @@ pub fn run_on(host: &Host, sc: &Scenario) -> Result<Report, RunError> {
             devices: Vec::new(),
             forwarding: n.forwarding,
             routes: n.routes.clone(),
+            sysctls: n.sysctls.clone(),
         })
         .collect();
     let mut devices: Vec<(DeviceId, String)> = Vec::new();

@@ -100,6 +100,7 @@ fn every_example_parses() {
         "lan.toml",
         "ping-p2p.toml",
         "tcp-bulk.toml",
+        "tcp-gigabit.toml",
     ] {
         assert!(names.iter().any(|m| m == n), "{n} is missing");
     }
@@ -166,6 +167,51 @@ fn tcp_bulk_delivers_every_byte_at_link_rate() {
         text.contains(&format!("fnv1a {:#018x}; goodput", got.hash.0)),
         "{text}"
     );
+}
+
+#[test]
+fn tcp_gigabit_needs_and_gets_its_sysctls() {
+    let tuned = load("tcp-gigabit.toml");
+    assert_eq!(
+        tuned.nodes[1].sysctls,
+        [(
+            ".net.ipv4.tcp_rmem".to_string(),
+            "4096 131072 2097152".to_string()
+        )]
+    );
+    let mut plain = tuned.clone();
+    for n in &mut plain.nodes {
+        n.sysctls.clear();
+    }
+    let goodput = |sc: &Scenario| {
+        let report = run(sc);
+        let got = sink_of(report.app("b", "tcp-sink").expect("sink"));
+        let sent = source_of(report.app("a", "tcp-send").expect("source"));
+        assert_eq!((got.bytes, got.hash), (100_000_000, sent.hash));
+        got.goodput_bps().expect("goodput")
+    };
+    // The kernel's default buffers (32 MiB of memory) cap one flow well
+    // below the link; the sysctls lift it to line rate.
+    let (low, high) = (goodput(&plain), goodput(&tuned));
+    assert!(low < 700e6, "untuned goodput {low} bit/s");
+    assert!(high > 900e6, "tuned goodput {high} bit/s");
+}
+
+#[test]
+fn an_unknown_sysctl_fails_the_setup() {
+    let _g = lock();
+    let sc = Scenario::parse(
+        "duration = \"1s\"\n[[node]]\nname = \"a\"\nsysctl = { \"net.ipv4.no_such\" = \"1\" }\n\
+         [[app]]\nnode = \"a\"\nkind = \"tcp-sink\"\nport = 1\n",
+    )
+    .expect("parses");
+    match scenario::run(&library(), &sc) {
+        Err(scenario::RunError::Setup(msg)) => assert!(
+            msg.contains("sysctl net.ipv4.no_such=1: sysctl .net.ipv4.no_such: not reported"),
+            "{msg}"
+        ),
+        r => panic!("expected a setup error, got {r:?}"),
+    }
 }
 
 #[test]
@@ -348,6 +394,11 @@ const TWO: &str = "duration = \"1s\"\n[[node]]\nname = \"a\"\n[[node]]\nname = \
 
 #[test]
 fn bad_files_give_errors_that_name_the_line() {
+    // A sysctl name that is not dotted.
+    assert!(error(&format!(
+        "{TWO}[[node]]\nname = \"c\"\nsysctl = {{ \"net/ipv4/ip_forward\" = \"1\" }}\n"
+    ))
+    .contains("sysctl name \"net/ipv4/ip_forward\" is not valid"));
     // Unknown node.
     assert_eq!(
         error(&format!(
@@ -379,7 +430,8 @@ fn bad_files_give_errors_that_name_the_line() {
     // Unknown keys, at the top and in a table.
     assert_eq!(
         error(&format!("{TWO}durration = \"2s\"\n")),
-        "line 6: unknown field `durration`, expected one of `name`, `forwarding`, `routes`"
+        "line 6: unknown field `durration`, expected one of `name`, `forwarding`, `routes`, \
+         `sysctl`"
     );
     assert_eq!(
         error("seeds = 3\nduration = \"1s\"\n[[node]]\nname = \"a\"\n"),

@@ -4,8 +4,10 @@
 //!
 //! * UDP: 64-byte datagrams from one node to the other over a 10 Gbit/s
 //!   point-to-point link; delivered datagrams per wall-clock second.
-//! * TCP: a bulk transfer over a 1 Gbit/s, 1 ms link; simulated goodput,
-//!   and simulated bytes moved per wall-clock second.
+//! * TCP: a bulk transfer over a 1 Gbit/s, 1 ms link (2 MiB TCP buffers,
+//!   set by sysctl as a DCE user would); simulated goodput, and simulated
+//!   bytes moved per wall-clock second; and the goodput with the kernel's
+//!   default buffers.
 //!
 //! The host baseline runs the same sender and receiver as two threads over
 //! 127.0.0.1.  Wall-clock figures are not deterministic; everything else
@@ -148,8 +150,10 @@ fn udp_sim(lib: &Path, count: u32) -> (u32, f64) {
     (got, secs)
 }
 
-/// (bytes, simulated seconds from first to last byte, wall seconds)
-fn tcp_sim(lib: &Path, total: u64) -> (u64, f64, f64) {
+/// (bytes, simulated seconds from first to last byte, wall seconds); with
+/// `tune`, both nodes get 2 MiB TCP buffers (tcp_rmem, tcp_wmem) first,
+/// written as DCE writes sysctls.
+fn tcp_sim(lib: &Path, total: u64, tune: bool) -> (u64, f64, f64) {
     let cfg = PointToPointConfig {
         delay_ns: MS,
         rate_bps: 1_000_000_000,
@@ -157,6 +161,17 @@ fn tcp_sim(lib: &Path, total: u64) -> (u64, f64, f64) {
         ..PointToPointConfig::default()
     };
     let host = two_nodes(lib, cfg);
+    if tune {
+        for n in 0..2 {
+            for (p, v) in [
+                (".net.ipv4.tcp_rmem", "4096 131072 2097152"),
+                (".net.ipv4.tcp_wmem", "4096 16384 2097152"),
+            ] {
+                host.sysctl_set(NodeId(n), p, v).expect("sysctl task");
+            }
+        }
+        run(&host, host.sim().now() + 1);
+    }
     let sink = run_task(
         &host,
         NodeId(1),
@@ -303,7 +318,8 @@ fn main() {
     let (walk_files, walk_us) = sysctl_walks(&args.library);
     let (sim_udp, sim_udp_s) = udp_sim(&args.library, args.udp_count);
     let (host_udp, host_udp_s) = udp_host(args.udp_count);
-    let (sim_tcp, sim_tcp_virtual_s, sim_tcp_s) = tcp_sim(&args.library, args.tcp_bytes);
+    let (sim_tcp, sim_tcp_virtual_s, sim_tcp_s) = tcp_sim(&args.library, args.tcp_bytes, true);
+    let (plain_tcp, plain_tcp_virtual_s, _) = tcp_sim(&args.library, args.tcp_bytes, false);
     let (host_tcp, host_tcp_s) = tcp_host(args.tcp_bytes);
 
     let sim_pps = f64::from(sim_udp) / sim_udp_s;
@@ -324,8 +340,12 @@ fn main() {
         sim_bps / host_bps
     );
     println!(
-        "| TCP simulated goodput on the 1 Gbit/s, 1 ms link | {:.1} Mbit/s | - | - |",
+        "| TCP simulated goodput on the 1 Gbit/s, 1 ms link, 2 MiB tcp_rmem/wmem | {:.1} Mbit/s | - | - |",
         sim_tcp as f64 * 8.0 / sim_tcp_virtual_s / 1e6
+    );
+    println!(
+        "| the same with the kernel's default buffers (32 MiB nodes) | {:.1} Mbit/s | - | - |",
+        plain_tcp as f64 * 8.0 / plain_tcp_virtual_s / 1e6
     );
     println!(
         "| TCP virtual seconds per wall second | {:.2} | - | - |",
