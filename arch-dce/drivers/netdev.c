@@ -13,6 +13,7 @@
  */
 
 #include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
 #include <linux/interrupt.h>
 #include <linux/ip.h>
 #include <linux/list.h>
@@ -111,7 +112,13 @@ static void receive(struct lkl_netdev_frame *frame)
 	if (!nd)
 		return;
 	dev = nd->dev;
-	if (!netif_running(dev) || frame->len < ETH_HLEN) {
+	if (frame->len < ETH_HLEN ||
+	    frame->len > dev->mtu + ETH_HLEN + VLAN_HLEN) {
+		dev->stats.rx_errors++;
+		dev->stats.rx_length_errors++;
+		return;
+	}
+	if (!netif_running(dev)) {
 		dev->stats.rx_dropped++;
 		return;
 	}
@@ -205,7 +212,9 @@ SYSCALL_DEFINE5(lkl_netdev_create, const char __user *, uname,
 	nd = kzalloc(sizeof(*nd), GFP_KERNEL);
 	if (!nd)
 		return -ENOMEM;
-	dev = alloc_netdev(sizeof(nd), name, NET_NAME_ENUM, lkl_netdev_setup);
+	dev = alloc_netdev(sizeof(nd), name,
+			   strchr(name, '%') ? NET_NAME_ENUM : NET_NAME_USER,
+			   lkl_netdev_setup);
 	if (!dev) {
 		kfree(nd);
 		return -ENOMEM;
@@ -244,57 +253,49 @@ SYSCALL_DEFINE5(lkl_netdev_create, const char __user *, uname,
 static int set_mac(struct net_device *dev, const void __user *uaddr)
 {
 	struct sockaddr sa = { .sa_family = dev->type };
-	int ret;
 
 	if (copy_from_user(sa.sa_data, uaddr, ETH_ALEN))
 		return -EFAULT;
-	rtnl_lock();
-	ret = dev_set_mac_address(dev, &sa, NULL);
-	rtnl_unlock();
-	return ret;
-}
-
-static int set_mtu(struct net_device *dev, unsigned long mtu)
-{
-	int ret;
-
-	if (mtu > INT_MAX)
-		return -EINVAL;
-	rtnl_lock();
-	ret = dev_set_mtu(dev, mtu);
-	rtnl_unlock();
-	return ret;
+	return dev_set_mac_address(dev, &sa, NULL);
 }
 
 static void destroy(struct lkl_netdev *nd)
 {
 	/* Deliver what is queued while the handle is still valid. */
-	local_irq_disable();
 	receive_all();
-	local_irq_enable();
 	list_del(&nd->list);
-	unregister_netdev(nd->dev);
-	kfree(nd);
+	unregister_netdevice(nd->dev);
 }
 
 SYSCALL_DEFINE3(lkl_netdev_ctl, struct lkl_netdev *, handle, unsigned int, op,
 		unsigned long, arg)
 {
-	struct lkl_netdev *nd = lookup(handle);
+	struct lkl_netdev *nd;
+	long ret;
 
-	if (!nd)
-		return -ENODEV;
-	switch (op) {
-	case LKL_NETDEV_SET_MAC:
-		return set_mac(nd->dev, (const void __user *)arg);
-	case LKL_NETDEV_SET_MTU:
-		return set_mtu(nd->dev, arg);
-	case LKL_NETDEV_DESTROY:
+	/*
+	 * Look the handle up under RTNL: rtnl_lock() may sleep, and another
+	 * call may destroy the device meanwhile.
+	 */
+	rtnl_lock();
+	nd = lookup(handle);
+	if (!nd) {
+		ret = -ENODEV;
+	} else if (op == LKL_NETDEV_SET_MAC) {
+		ret = set_mac(nd->dev, (const void __user *)arg);
+	} else if (op == LKL_NETDEV_SET_MTU) {
+		ret = arg > INT_MAX ? -EINVAL : dev_set_mtu(nd->dev, arg);
+	} else if (op == LKL_NETDEV_DESTROY) {
 		destroy(nd);
-		return 0;
-	default:
-		return -EINVAL;
+		ret = 0;
+	} else {
+		ret = -EINVAL;
 	}
+	/* An unregistered device is freed here, when RTNL is released. */
+	rtnl_unlock();
+	if (nd && op == LKL_NETDEV_DESTROY)
+		kfree(nd);
+	return ret;
 }
 
 static int __init lkl_netdev_init(void)

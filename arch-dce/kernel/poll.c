@@ -49,7 +49,16 @@ static int poll_wake(wait_queue_entry_t *wait, unsigned int mode, int sync,
 
 	if (!mask || (mask & poll->events))
 		poll->notify(poll->cookie, (__force unsigned int)mask);
-	/* Stay queued: the host removes the waiter. */
+	/*
+	 * The queue is going away before the file (signalfd-like files):
+	 * leave it now; lkl_poll_del then has nothing to remove.  Otherwise
+	 * stay queued until the host removes the waiter.
+	 */
+	if (mask & POLLFREE) {
+		list_del_init(&wait->entry);
+		/* Pairs with smp_load_acquire() in poll_free(). */
+		smp_store_release(&entry->head, NULL);
+	}
 	return 0;
 }
 
@@ -76,7 +85,11 @@ static void poll_free(struct lkl_poll *poll)
 	struct lkl_poll_entry *entry, *next;
 
 	list_for_each_entry_safe(entry, next, &poll->entries, list) {
-		remove_wait_queue(entry->head, &entry->wait);
+		/* Pairs with smp_store_release() in poll_wake(). */
+		wait_queue_head_t *head = smp_load_acquire(&entry->head);
+
+		if (head)
+			remove_wait_queue(head, &entry->wait);
 		kfree(entry);
 	}
 	fput(poll->file);

@@ -50,7 +50,10 @@ static int sysctl_path(char *path, const char *name)
 	if (!strncmp(name, SYSCTL_ROOT, root))
 		name += root;
 	dotted = !strchr(name, '/');
-	while (*name == '.' || *name == '/')
+	/* ns-3-dce's leading dot; a path's leading slashes. */
+	if (dotted && *name == '.')
+		name++;
+	while (*name == '/')
 		name++;
 	len = strlen(name);
 	if (!len)
@@ -83,7 +86,7 @@ static int sysctl_path(char *path, const char *name)
  *
  * Returns 0, or a negative errno: -ENOENT for an unknown name, -EACCES for
  * a read-only entry, -EINVAL for a value the entry refuses (or a bad name),
- * -ENAMETOOLONG for a name longer than 255 bytes.
+ * -ENAMETOOLONG when "/proc/sys/" and the name take 256 bytes or more.
  */
 int lkl_sysctl(const char *name, const char *value)
 {
@@ -134,15 +137,20 @@ int lkl_sysctl_get(const char *name, char *buf, int size)
 	fd = lkl_call(__NR_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return fd;
-	ret = lkl_call(__NR_read, fd, (long)buf, size - 1, 0);
+	ret = lkl_call(__NR_read, fd, (long)buf, size, 0);
 	lkl_call(__NR_close, fd, 0, 0, 0);
 	if (ret < 0)
 		return ret;
-	buf[ret] = '\0';
 	/* Every proc handler ends what it prints with a newline. */
-	if (!ret || buf[ret - 1] != '\n')
-		return ret ? -ERANGE : 0;
-	buf[--ret] = '\0';
+	if (ret && buf[ret - 1] == '\n') {
+		buf[--ret] = '\0';
+		return ret;
+	}
+	if (ret == size) {
+		buf[size - 1] = '\0';
+		return -ERANGE;
+	}
+	buf[ret] = '\0';
 	return ret;
 }
 

@@ -1232,21 +1232,26 @@ fn zero_checksum_echo(dst_mac: [u8; 6], src_mac: [u8; 6]) -> Vec<u8> {
 }
 
 #[test]
-fn frames_with_zero_checksums_are_accepted() {
+fn frames_with_zero_checksums_are_accepted_oversize_ones_dropped() {
     let _g = lock();
     let (host, _, b) = two_nodes(PointToPointConfig::default());
     let e = host.exported(NodeId(1)).expect("node 1");
     let dev = host.simdevice(b);
     let frame = zero_checksum_echo(mac(1, 0), mac(0, 0));
+    // Also a frame longer than MTU + 14 + a VLAN tag: dropped, counted.
+    let mut oversize = frame.clone();
+    oversize.resize(1500 + 14 + 4 + 1, 0);
     let sent_before = host.frames(NodeId(1)).len();
     host.sim()
         .schedule(NodeId(1), 0, move |_| {
-            // SAFETY: DCE's receive path in event context: a packet of the
-            // frame's size, filled, then handed to the library.
-            unsafe {
-                let pkt = e.dev_create_packet.unwrap()(dev, frame.len() as i32);
-                std::ptr::copy_nonoverlapping(frame.as_ptr(), pkt.buffer.cast(), frame.len());
-                e.dev_rx.unwrap()(dev, pkt);
+            for f in [oversize, frame] {
+                // SAFETY: DCE's receive path in event context: a packet of
+                // the frame's size, filled, then handed to the library.
+                unsafe {
+                    let pkt = e.dev_create_packet.unwrap()(dev, f.len() as i32);
+                    std::ptr::copy_nonoverlapping(f.as_ptr(), pkt.buffer.cast(), f.len());
+                    e.dev_rx.unwrap()(dev, pkt);
+                }
             }
         })
         .expect("schedule");
@@ -1264,4 +1269,13 @@ fn frames_with_zero_checksums_are_accepted() {
     assert_eq!(&reply[42..], b"zero checksums!!");
     assert_eq!(ping::checksum(&reply[14..34]), 0, "IP header checksum");
     assert_eq!(ping::checksum(&reply[34..]), 0, "ICMP checksum");
+    let stats = run_task(&host, NodeId(1), 0, |_, e| {
+        let l = Rtnl::open(&e).expect("rtnl").links().expect("links");
+        l.into_iter()
+            .find(|l| l.name == "sim0")
+            .and_then(|l| l.stats)
+    });
+    run(&host, host.sim().now() + 1);
+    let k = stats.borrow_mut().take().expect("ran").expect("stats");
+    assert_eq!(k.rx_errors, 1, "the oversize frame: {k:?}");
 }

@@ -138,19 +138,26 @@ fn intern(path: &[u8]) -> *mut SysFile {
             (*n).sysctl = t.cast();
         }
         let t = (*n).sysctl as *mut Table;
+        if (*t).cap > 0 {
+            let mask = (*t).cap - 1;
+            let mut i = fnv(path) & mask;
+            loop {
+                let f = *(*t).slots.add(i);
+                if f.is_null() {
+                    break;
+                }
+                if SysFile::path(f) == path {
+                    return f;
+                }
+                i = (i + 1) & mask;
+            }
+        }
         if ((*t).used + 1) * 2 > (*t).cap && !grow(t) {
             return ptr::null_mut();
         }
         let mask = (*t).cap - 1;
         let mut i = fnv(path) & mask;
-        loop {
-            let f = *(*t).slots.add(i);
-            if f.is_null() {
-                break;
-            }
-            if SysFile::path(f) == path {
-                return f;
-            }
+        while !(*(*t).slots.add(i)).is_null() {
             i = (i + 1) & mask;
         }
         let f = dce_malloc(size_of::<SysFile>() + path.len() + 1) as *mut SysFile;
@@ -209,6 +216,9 @@ impl Walk {
         }
         loop {
             let n = sys(SYS_getdents64, [fd, buf as c_long, DIRENT_BUF as c_long]);
+            if n < 0 {
+                self.failed = true;
+            }
             if n <= 0 {
                 break;
             }
@@ -316,7 +326,8 @@ pub unsafe extern "C" fn sys_iterate_files(iter: *const SimSysIterator) {
     }
     w.dir(fd, 0);
     if w.failed {
-        log("lkl-dce: sys_iterate_files: out of memory or a path too long; the walk is incomplete\n");
+        log("lkl-dce: sys_iterate_files: the walk is incomplete (out of memory, a path too \
+             long or too deep, or a directory that could not be read)\n");
     }
 }
 
@@ -348,8 +359,9 @@ fn path_of(file: *const SimSysFile) -> *const c_char {
 }
 
 /// `sys_file_read(file, buf, size, 0)`: the value with its trailing
-/// newline (LibOS's text), NUL-terminated if there is room; the byte count
-/// or `-errno`.  A value longer than the buffer is cut to `size - 1` bytes.
+/// newline (LibOS's text), NUL-terminated; the byte count or `-errno`.  A
+/// value that does not fit with its newline is cut to `size - 2` bytes
+/// (without the newline).
 pub unsafe extern "C" fn sys_file_read(
     file: *const SimSysFile,
     buf: *mut c_char,
@@ -369,11 +381,16 @@ pub unsafe extern "C" fn sys_file_read(
         return -19;
     }
     match rw.ret {
-        -34 => size - 2, // ERANGE: what fits (size - 2 bytes, terminated)
+        // ERANGE: what fits, NUL-terminated by lkl_sysctl_get.
+        -34 => {
+            // SAFETY: lkl_sysctl_get wrote a NUL within the size - 1 bytes.
+            unsafe { core::ffi::CStr::from_ptr(buf) }.count_bytes() as c_int
+        }
         r if r < 0 => r,
         r => {
-            // SAFETY: r <= size - 3 (lkl_sysctl_get used size - 1 bytes and
-            // stripped a newline), so the newline and the NUL fit.
+            // SAFETY: r <= size - 3 (lkl_sysctl_get used size - 1 bytes, a
+            // newline among them, which it stripped), so the newline and
+            // the NUL fit.
             unsafe {
                 *buf.add(r as usize) = b'\n' as c_char;
                 *buf.add(r as usize + 1) = 0;

@@ -216,7 +216,15 @@ fn sysctl_errors() -> TrialResult {
     );
     ensure_eq!(sysctl_value(c"net.ipv4.ip_forward")?, "0");
     // Names that would leave /proc/sys, empty ones, overlong ones.
-    for bad in [c"", c".", c"net/../../etc", c"net//ipv4", c"net/ipv4/"] {
+    for bad in [
+        c"",
+        c".",
+        c"..net.ipv4.ip_forward",
+        c"../etc",
+        c"net/../../etc",
+        c"net//ipv4",
+        c"net/ipv4/",
+    ] {
         ensure_eq!(get(bad, &mut buf), Err(Errno::EINVAL), "{bad:?}");
     }
     let name = std::ffi::CString::new("a".repeat(300)).expect("no NUL");
@@ -226,6 +234,14 @@ fn sysctl_errors() -> TrialResult {
     ensure_eq!(get(c"net.ipv4.tcp_rmem", &mut small), Err(Errno::ERANGE));
     ensure_eq!(&small, b"409\0");
     ensure_eq!(get(c"net.ipv4.ip_forward", &mut []), Err(Errno::EINVAL));
+    // A value that fits exactly: its length, terminated; one byte less
+    // is too small.
+    let mut exact = [0xffu8; 2];
+    ensure_eq!(get(c"net.ipv4.ip_forward", &mut exact), Ok(1));
+    ensure_eq!(&exact, b"0\0");
+    let mut one = [0xffu8; 1];
+    ensure_eq!(get(c"net.ipv4.ip_forward", &mut one), Err(Errno::ERANGE));
+    ensure_eq!(&one, b"\0");
     Ok(())
 }
 

@@ -237,7 +237,11 @@ int lkl_sysctl_get(const char *name, char *buf, int size);
  * from any host context, also while the kernel is busy (it queues the frame
  * and raises an interrupt, never waits); the frame comes from
  * ops->mem_alloc and the kernel releases it with ops->mem_free.  Frames for
- * a device that is gone are dropped.
+ * a device that is gone, and frames longer than MTU + 18 bytes, are dropped.
+ *
+ * A handle must not be used after LKL_NETDEV_DESTROY: its address may be
+ * given to a later device.  @xmit runs inside the kernel (possibly in
+ * interrupt context): it must not block or call into the kernel.
  */
 #define LKL_NETDEV_NOARP		(1 << 0)
 #define LKL_NETDEV_POINTTOPOINT		(1 << 1)
@@ -272,6 +276,9 @@ void lkl_netdev_rx(struct lkl_netdev_frame *frame);
  * @notify(@cookie, key), from whatever context woke the queue, until
  * lkl_syscall(__NR_lkl_poll_del, {poll}) removes it.  The waiter holds a
  * reference to the file, so closing @fd does not free it under the waiter.
+ * @notify runs with the file's wait queue locked, possibly in interrupt
+ * context: it must not block or call into the kernel.  A handle must not
+ * be used after lkl_poll_del.
  */
 struct lkl_poll;
 
