@@ -56,6 +56,7 @@ use dce_abi::{
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::rc::Rc;
 
 /// Stack of the fiber that runs library event callbacks (M context).  DCE
 /// runs them on the ns-3 main stack, so this is as large as a usual main
@@ -145,6 +146,9 @@ pub struct Frame {
     /// The whole frame, Ethernet header included.
     pub data: Vec<u8>,
 }
+
+/// The result of a [`Host::start_task`] task: `None` until it finished.
+pub type TaskOutput<T> = Rc<RefCell<Option<T>>>;
 
 /// A `poll_event` call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -361,6 +365,44 @@ impl Host {
     /// The node's filled `SimExported` table (all NULL before `sim_init`).
     pub fn exported(&self, node: NodeId) -> Option<SimExported> {
         self.ctx(node).map(NodeCtx::exported)
+    }
+
+    /// Runs `f(sim, exported)` in a new D-task of `node`, as a program of
+    /// that node would run (it may call the node's `SimExported` entry
+    /// points and block in them): queued now when `delay` is 0, else by an
+    /// event `delay` ns from now.  Its result is in the returned slot once
+    /// the task has finished.
+    pub fn start_task<T: 'static>(
+        &self,
+        node: NodeId,
+        delay: u64,
+        f: impl FnOnce(&Sim, SimExported) -> T + 'static,
+    ) -> Result<TaskOutput<T>, SimError> {
+        let out: TaskOutput<T> = Rc::new(RefCell::new(None));
+        let slot = out.clone();
+        let hp: *const Host = self;
+        let start = move |sim: &Sim| -> Result<(), SimError> {
+            // SAFETY: the host outlives its simulator's events and tasks.
+            let host = unsafe { &*hp };
+            let Some(e) = host.exported(node) else {
+                return Ok(());
+            };
+            sim.dtask_start(node, move |sim| {
+                *slot.borrow_mut() = Some(f(sim, e));
+            })
+            .map(|_| ())
+        };
+        if delay == 0 {
+            start(&self.sim)?;
+        } else {
+            self.sim.schedule(node, delay, move |sim| {
+                if let Err(err) = start(sim) {
+                    // SAFETY: as above.
+                    unsafe { (*hp).hard(err) }
+                }
+            })?;
+        }
+        Ok(out)
     }
 
     /// Runs every event up to virtual time `t` ns ([`Sim::run_until`]).

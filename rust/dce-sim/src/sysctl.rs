@@ -14,11 +14,9 @@
 //! ([`DCE_DEFAULTS`]) the same way.
 
 use crate::abi::Host;
-use crate::{NodeId, Sim, SimError};
+use crate::{NodeId, SimError};
 use core::ffi::{c_char, c_int, CStr};
 use dce_abi::{SimExported, SimSysFile, SimSysIterator};
-use std::cell::RefCell;
-use std::rc::Rc;
 
 /// What DCE writes into every node right after `sim_init`, in this order.
 pub const DCE_DEFAULTS: [(&str, &str); 3] = [
@@ -165,7 +163,7 @@ pub fn set(e: &SimExported, path: &str, value: &str) -> Result<i32, SysctlError>
 }
 
 /// The result slot of a sysctl D-task.
-pub type Pending<T> = Rc<RefCell<Option<Result<T, SysctlError>>>>;
+pub type Pending<T> = crate::abi::TaskOutput<Result<T, SysctlError>>;
 
 impl Host {
     fn sysctl_task<T: 'static>(
@@ -173,17 +171,7 @@ impl Host {
         node: NodeId,
         f: impl FnOnce(&SimExported) -> Result<T, SysctlError> + 'static,
     ) -> Result<Pending<T>, SimError> {
-        let out: Pending<T> = Rc::new(RefCell::new(None));
-        let slot = out.clone();
-        let hp: *const Host = self;
-        self.sim().dtask_start(node, move |_: &Sim| {
-            // SAFETY: the host outlives its simulator's tasks.
-            let host = unsafe { &*hp };
-            if let Some(e) = host.exported(node) {
-                *slot.borrow_mut() = Some(f(&e));
-            }
-        })?;
-        Ok(out)
+        self.start_task(node, 0, move |_, e| f(&e))
     }
 
     /// Writes `value` to sysctl `path` (DCE's dotted form) in a new D-task

@@ -11,10 +11,8 @@ use dce_sim::apps::ping::{ping, PingReport};
 use dce_sim::apps::rtnl::{Addr, Link, Route, Rtnl};
 use dce_sim::apps::sock::{Errno, SockAddr, Socket};
 use dce_sim::{NodeId, Sim};
-use std::cell::RefCell;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
-use std::rc::Rc;
 
 const NODE: NodeId = NodeId(0);
 
@@ -34,18 +32,9 @@ fn run_app<T: 'static>(
     budget: u64,
     app: impl FnOnce(&Sim, &SimExported) -> T + 'static,
 ) -> T {
-    let e = host.exported(NODE).expect("node initialized");
-    let out: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
-    let result = out.clone();
-    host.sim()
-        .schedule(NODE, 0, move |sim| {
-            sim.dtask_start(NODE, move |sim| {
-                let r = app(sim, &e);
-                *result.borrow_mut() = Some(r);
-            })
-            .expect("task");
-        })
-        .expect("schedule");
+    let out = host
+        .start_task(NODE, 0, move |sim, e| app(sim, &e))
+        .expect("task");
     host.run_until(host.sim().now() + budget).expect("run");
     let log = host.node_log(NODE);
     for bad in ["BUG:", "WARNING:", "Oops", "Kernel panic"] {

@@ -6,7 +6,10 @@ mod common;
 use common::{boot, lock, MS, SEC};
 
 use dce_sim::abi::Host;
-use dce_sim::apps::{ping, rtnl::Rtnl};
+use dce_sim::apps::{
+    ping,
+    rtnl::{LinkStats, Rtnl},
+};
 use dce_sim::link::PointToPointConfig;
 use dce_sim::net::{DeviceConfig, DeviceId};
 use dce_sim::{NodeId, Sim};
@@ -30,32 +33,48 @@ fn mac(node: u32, index: u32) -> [u8; 6] {
     [0x02, 0, 0, 0, node as u8 + 1, index as u8 + 1]
 }
 
-/// Runs `f` in a D-task of `node` at `delay` from now; its result lands
-/// in the returned cell.
+/// Pings `dst` `count` times from a task of `node` (one request a second,
+/// 5 s timeout), `delay` ns from now.
+fn ping_task(
+    host: &Host,
+    node: NodeId,
+    delay: u64,
+    dst: impl Into<IpAddr>,
+    count: u32,
+) -> Rc<RefCell<Option<Result<ping::PingReport, Errno>>>> {
+    let dst = dst.into();
+    run_task(host, node, delay, move |sim, e| {
+        ping::ping(&e, dst, count, SEC, 5 * SEC, || sim.now())
+    })
+}
+
+/// The kernel's counters of interface `name` on `node` (rtnetlink dump,
+/// from a task run now).
+fn kernel_stats(host: &Host, node: NodeId, name: &'static str) -> LinkStats {
+    let stats = run_task(host, node, 0, move |_, e| {
+        let l = Rtnl::open(&e).expect("rtnl").links().expect("links");
+        l.into_iter().find(|l| l.name == name).and_then(|l| l.stats)
+    });
+    run(host, host.sim().now() + 1);
+    let k = stats.borrow_mut().take().expect("ran");
+    k.expect("IFLA_STATS64")
+}
+
+/// [`Host::start_task`], for tests: panics if it cannot be queued.
 fn run_task<T: 'static>(
     host: &Host,
     node: NodeId,
     delay: u64,
     f: impl FnOnce(&Sim, dce_abi::SimExported) -> T + 'static,
 ) -> Rc<RefCell<Option<T>>> {
-    let out = Rc::new(RefCell::new(None));
-    let result = out.clone();
-    let e = host.exported(node).expect("node initialized");
-    host.sim()
-        .schedule(node, delay, move |sim| {
-            sim.dtask_start(node, move |sim| {
-                *result.borrow_mut() = Some(f(sim, e));
-            })
-            .expect("task");
-        })
-        .expect("schedule");
-    out
+    host.start_task(node, delay, f).expect("task")
 }
 
 /// `ip addr add addr/len dev simN`, `ip link set simN up arp {on,off}` and
-/// `ip link set lo up`, as DCE's Ipv4Linux and LinuxStackHelper run them; for an IPv4 address also `ip link set
-/// simN addrgenmode none` first, so that IPv6 stays silent on the link
-/// (no router solicitations queueing up before a ping).
+/// `ip link set lo up`, as DCE's Ipv4Linux and LinuxStackHelper run them;
+/// for an IPv4 address also `ip link set simN addrgenmode none` first, so
+/// that IPv6 stays silent on the link (no router solicitations queueing up
+/// before a ping).
 fn configure(host: &Host, dev: DeviceId, addr: IpAddr, len: u8, arp: bool) {
     let name = format!("sim{}", dev.index);
     let done = run_task(host, dev.node, 0, move |_, e| {
@@ -335,16 +354,7 @@ fn tshark_reads_the_ping_pcaps() {
         ..PointToPointConfig::default()
     };
     let (host, _, _) = two_nodes_with(cfg, Some(&dir));
-    let report = run_task(&host, NodeId(0), 0, |sim, e| {
-        ping::ping(
-            &e,
-            IpAddr::V4(Ipv4Addr::new(10, 1, 1, 2)),
-            5,
-            SEC,
-            5 * SEC,
-            || sim.now(),
-        )
-    });
+    let report = ping_task(&host, NodeId(0), 0, Ipv4Addr::new(10, 1, 1, 2), 5);
     run(&host, host.sim().now() + 10 * SEC);
     let report = report.borrow_mut().take().expect("ran").expect("ping");
     assert_eq!(report.replies.len(), 5);
@@ -513,9 +523,7 @@ fn a_five_node_chain_forwards_ping_and_tcp() {
     };
     let host = chain(5, cfg);
     let far = Ipv4Addr::new(10, 0, 3, 2);
-    let report = run_task(&host, NodeId(0), 0, move |sim, e| {
-        ping::ping(&e, IpAddr::V4(far), 3, SEC, 5 * SEC, || sim.now())
-    });
+    let report = ping_task(&host, NodeId(0), 0, far, 3);
     run(&host, host.sim().now() + 5 * SEC);
     let report = report.borrow_mut().take().expect("ran").expect("ping");
     assert_eq!(report.replies.len(), 3, "{report:?}");
@@ -565,9 +573,7 @@ fn ipv6_ping_and_tcp_over_global_addresses() {
     configure(&host, b, IpAddr::V6(ip_b), 64, false);
     // Duplicate address detection takes about a second.
     run(&host, host.sim().now() + 3 * SEC);
-    let report = run_task(&host, NodeId(0), 0, move |sim, e| {
-        ping::ping(&e, IpAddr::V6(ip_b), 3, SEC, 5 * SEC, || sim.now())
-    });
+    let report = ping_task(&host, NodeId(0), 0, ip_b, 3);
     run(&host, host.sim().now() + 5 * SEC);
     let report = report.borrow_mut().take().expect("ran").expect("ping6");
     assert_eq!(report.replies.len(), 3, "{report:?}");
@@ -882,14 +888,7 @@ fn device_flags_stats_mtu_ioctls_and_destroy() {
         100_000
     );
     assert!(host.frames(NodeId(0)).iter().all(|f| f.data.len() <= 1514));
-    let stats = run_task(&host, NodeId(0), 0, |_, e| {
-        let l = Rtnl::open(&e).expect("rtnl").links().expect("links");
-        l.into_iter()
-            .find(|l| l.name == "sim0")
-            .and_then(|l| l.stats)
-    });
-    run(&host, host.sim().now() + 1);
-    let k = stats.borrow_mut().take().expect("ran").expect("stats");
+    let k = kernel_stats(&host, NodeId(0), "sim0");
     let d = host.device_stats(p2p);
     assert_eq!(
         (k.tx_packets, k.tx_bytes),
@@ -1026,16 +1025,7 @@ fn a_segment_uses_arp_and_drops_frames_for_other_hosts() {
     });
     run(&host, host.sim().now() + 1);
     assert_eq!(fwd.borrow_mut().take(), Some(Ok(())));
-    let report = run_task(&host, NodeId(0), 0, |sim, e| {
-        ping::ping(
-            &e,
-            IpAddr::V4(Ipv4Addr::new(10, 2, 0, 2)),
-            3,
-            SEC,
-            5 * SEC,
-            || sim.now(),
-        )
-    });
+    let report = ping_task(&host, NodeId(0), 0, Ipv4Addr::new(10, 2, 0, 2), 3);
     run(&host, host.sim().now() + 5 * SEC);
     let report = report.borrow_mut().take().expect("ran").expect("ping");
     assert_eq!(report.replies.len(), 3, "{report:?}");
@@ -1269,13 +1259,6 @@ fn frames_with_zero_checksums_are_accepted_oversize_ones_dropped() {
     assert_eq!(&reply[42..], b"zero checksums!!");
     assert_eq!(ping::checksum(&reply[14..34]), 0, "IP header checksum");
     assert_eq!(ping::checksum(&reply[34..]), 0, "ICMP checksum");
-    let stats = run_task(&host, NodeId(1), 0, |_, e| {
-        let l = Rtnl::open(&e).expect("rtnl").links().expect("links");
-        l.into_iter()
-            .find(|l| l.name == "sim0")
-            .and_then(|l| l.stats)
-    });
-    run(&host, host.sim().now() + 1);
-    let k = stats.borrow_mut().take().expect("ran").expect("stats");
+    let k = kernel_stats(&host, NodeId(1), "sim0");
     assert_eq!(k.rx_errors, 1, "the oversize frame: {k:?}");
 }

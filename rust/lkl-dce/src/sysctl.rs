@@ -326,8 +326,10 @@ pub unsafe extern "C" fn sys_iterate_files(iter: *const SimSysIterator) {
     }
     w.dir(fd, 0);
     if w.failed {
-        log("lkl-dce: sys_iterate_files: the walk is incomplete (out of memory, a path too \
-             long or too deep, or a directory that could not be read)\n");
+        log(
+            "lkl-dce: sys_iterate_files: the walk is incomplete (out of memory, a path too \
+             long or too deep, or a directory that could not be read)\n",
+        );
     }
 }
 

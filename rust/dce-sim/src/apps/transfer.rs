@@ -118,6 +118,22 @@ pub struct Sent {
     pub last_ns: u64,
 }
 
+impl Sent {
+    fn take(&mut self, data: &[u8], at: u64) {
+        self.hash.update(data);
+        self.bytes += data.len() as u64;
+        self.chunks += 1;
+        self.last_ns = at;
+    }
+}
+
+/// Updates the progress in `cell` with `f`.
+fn update<T: Copy>(cell: &Cell<T>, f: impl FnOnce(&mut T)) {
+    let mut v = cell.get();
+    f(&mut v);
+    cell.set(v);
+}
+
 /// Receive buffer of the sinks: one read takes at most this much.
 const READ_BUF: usize = 64 * 1024;
 
@@ -135,20 +151,16 @@ pub fn tcp_sink(
     l.listen(1)?;
     let c = l.accept(0)?;
     drop(l);
-    let mut r = got.get();
-    r.peer = c.getpeername()?.as_inet();
-    got.set(r);
+    let peer = c.getpeername()?.as_inet();
+    update(got, |r| r.peer = peer);
     let mut buf = vec![0u8; READ_BUF];
     loop {
         let (n, _) = c.recv_from(&mut buf, 0)?;
-        let mut r = got.get();
         if n == 0 {
-            r.done = true;
-            got.set(r);
+            update(got, |r| r.done = true);
             return Ok(());
         }
-        r.take(&buf[..n], now());
-        got.set(r);
+        update(got, |r| r.take(&buf[..n], now()));
     }
 }
 
@@ -169,18 +181,11 @@ pub fn tcp_source(
         let n = (total - off).min(buf.len() as u64) as usize;
         fill(&mut buf[..n], off);
         let k = s.send(&buf[..n], 0)?;
-        let mut st = sent.get();
-        st.hash.update(&buf[..k]);
-        st.bytes += k as u64;
-        st.chunks += 1;
-        st.last_ns = now();
-        sent.set(st);
+        update(sent, |st| st.take(&buf[..k], now()));
         off += k as u64;
     }
     s.close()?;
-    let mut st = sent.get();
-    st.done = true;
-    sent.set(st);
+    update(sent, |st| st.done = true);
     Ok(())
 }
 
@@ -200,16 +205,14 @@ pub fn udp_sink(
     let mut buf = vec![0u8; READ_BUF];
     while got.get().chunks < count {
         let (n, from) = s.recv_from(&mut buf, 0)?;
-        let mut r = got.get();
-        if r.peer.is_none() {
-            r.peer = from.and_then(|a| a.as_inet());
-        }
-        r.take(&buf[..n.min(buf.len())], now());
-        got.set(r);
+        update(got, |r| {
+            if r.peer.is_none() {
+                r.peer = from.and_then(|a| a.as_inet());
+            }
+            r.take(&buf[..n.min(buf.len())], now());
+        });
     }
-    let mut r = got.get();
-    r.done = true;
-    got.set(r);
+    update(got, |r| r.done = true);
     Ok(())
 }
 
@@ -231,16 +234,9 @@ pub fn udp_source(
     for i in 0..count {
         fill(&mut buf, i * size as u64);
         let k = s.send_to(&buf, Some(&dst), 0)?;
-        let mut st = sent.get();
-        st.hash.update(&buf[..k]);
-        st.bytes += k as u64;
-        st.chunks += 1;
-        st.last_ns = now();
-        sent.set(st);
+        update(sent, |st| st.take(&buf[..k], now()));
     }
-    let mut st = sent.get();
-    st.done = true;
-    sent.set(st);
+    update(sent, |st| st.done = true);
     Ok(())
 }
 

@@ -14,18 +14,16 @@
 //! is.
 
 use clap::Parser;
-use dce_sim::abi::Host;
+use dce_sim::abi::{Host, TaskOutput};
 use dce_sim::apps::rtnl::Rtnl;
 use dce_sim::apps::sock::{Errno, SockAddr, Socket};
 use dce_sim::link::PointToPointConfig;
 use dce_sim::net::{DeviceConfig, DeviceId};
 use dce_sim::{NodeId, Sim, SimConfig};
-use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::rc::Rc;
 use std::time::Instant;
 
 const MS: u64 = 1_000_000;
@@ -46,26 +44,13 @@ struct Args {
     tcp_bytes: u64,
 }
 
-type Slot<T> = Rc<RefCell<Option<T>>>;
-
 fn run_task<T: 'static>(
     host: &Host,
     node: NodeId,
     delay: u64,
     f: impl FnOnce(&Sim, dce_abi::SimExported) -> T + 'static,
-) -> Slot<T> {
-    let out = Rc::new(RefCell::new(None));
-    let result = out.clone();
-    let e = host.exported(node).expect("node initialized");
-    host.sim()
-        .schedule(node, delay, move |sim| {
-            sim.dtask_start(node, move |sim| {
-                *result.borrow_mut() = Some(f(sim, e));
-            })
-            .expect("task");
-        })
-        .expect("schedule");
-    out
+) -> TaskOutput<T> {
+    host.start_task(node, delay, f).expect("task")
 }
 
 fn run(host: &Host, t: u64) {
