@@ -5,7 +5,8 @@
  * lkl_start_kernel() runs start_kernel() on a new host thread, which becomes
  * the idle task.  When the kernel has booted, init "executes" /init: a binary
  * format that accepts only that file turns the init task into host0, the
- * host task of the thread that called lkl_start_kernel(), and wakes it up.
+ * parent of every host task (syscalls.c), and wakes up the thread that
+ * called lkl_start_kernel(), which leaves it through lkl_cpu_put().
  */
 
 #include <linux/binfmts.h>
@@ -174,7 +175,6 @@ int __ref lkl_start_kernel(const char *fmt, ...)
 
 	current->thread.tid = lkl_ops->thread_self();
 	lkl_cpu_change_owner(current->thread.tid);
-	lkl_syscalls_adopt_host0();
 	is_running = true;
 	lkl_cpu_put();
 	return 0;

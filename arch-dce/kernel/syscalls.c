@@ -4,8 +4,10 @@
  *
  * A system call runs on the calling host thread, as that thread's host task
  * (a kernel task with no thread of its own, created on the thread's first
- * call and ended when the thread exits).  The thread that booted the kernel
- * uses the init task (pid 1), which becomes the host task "host0".
+ * call and ended when the thread exits).  Host tasks are threads of the init
+ * task (pid 1), "host0", which exists only to fork them: no host thread ever
+ * runs its calls as host0, and one thread at a time enters host0 to fork, so
+ * no host thread can be blocked in a task another thread switches into.
  */
 
 #include <linux/syscalls.h>
@@ -53,6 +55,8 @@ static void *syscall_table[__NR_syscalls] = {
 
 static struct task_struct *host0;
 static struct lkl_tls_key *task_key;
+/* Held (without the CPU) by the one thread forking a host task in host0. */
+static struct lkl_mutex *host0_lock;
 
 int lkl_host_task_stub(void *unused)
 {
@@ -112,31 +116,75 @@ static long run_syscall(long no, long *params)
 long lkl_syscall(long no, long *params)
 {
 	struct task_struct *task = host0;
+	bool fork;
 	long ret;
 
 	if (!lkl_is_running())
 		return -ENODEV;
 
+	/* The thread's first call: wait for host0 before taking the CPU. */
+	if (task_key)
+		task = lkl_ops->tls_get(task_key);
+	fork = !task;
+	if (fork)
+		lkl_ops->mutex_lock(host0_lock);
+
+	ret = lkl_cpu_get();
+	if (ret < 0) {
+		if (fork)
+			lkl_ops->mutex_unlock(host0_lock);
+		return ret;
+	}
+
+	if (fork) {
+		task = new_host_task();
+		lkl_ops->mutex_unlock(host0_lock);
+		if (!task) {
+			lkl_cpu_put();
+			return -ENOMEM;
+		}
+		lkl_ops->tls_set(task_key, task);
+	}
+
+	lkl_switch_to_host_task(task);
+	/* A call abandoned earlier on this thread does not taint this one. */
+	clear_thread_flag(TIF_NOUACCESS);
+
+	ret = run_syscall(no, params);
+	task_work_run();
+
+	lkl_cpu_put();
+	return ret;
+}
+
+/*
+ * The host stops waiting for the system call @thread is running (a host
+ * whose threads can be told to do something else while a call of theirs is
+ * blocked, such as the DCE host's green threads).  The call goes on in the
+ * kernel, but from now on every access it makes to user memory fails with
+ * -EFAULT: the host may free that memory.
+ */
+int lkl_syscall_abandon(lkl_thread_t thread)
+{
+	struct task_struct *p, *t;
+	int ret;
+
+	if (!lkl_is_running())
+		return -ENODEV;
 	ret = lkl_cpu_get();
 	if (ret < 0)
 		return ret;
 
-	if (task_key) {
-		task = lkl_ops->tls_get(task_key);
-		if (!task) {
-			task = new_host_task();
-			if (!task) {
-				lkl_cpu_put();
-				return -ENOMEM;
-			}
-			lkl_ops->tls_set(task_key, task);
+	ret = -ESRCH;
+	rcu_read_lock();
+	for_each_process_thread(p, t) {
+		if (test_tsk_thread_flag(t, TIF_HOST_THREAD) &&
+		    lkl_ops->thread_equal(t->thread.tid, thread)) {
+			set_tsk_thread_flag(t, TIF_NOUACCESS);
+			ret = 0;
 		}
 	}
-
-	lkl_switch_to_host_task(task);
-
-	ret = run_syscall(no, params);
-	task_work_run();
+	rcu_read_unlock();
 
 	lkl_cpu_put();
 	return ret;
@@ -153,18 +201,17 @@ int lkl_syscalls_init(void)
 	host0 = current;
 
 	if (lkl_ops->tls_alloc && lkl_ops->tls_get && lkl_ops->tls_set) {
-		task_key = lkl_ops->tls_alloc(del_host_task);
-		if (!task_key)
+		host0_lock = lkl_ops->mutex_alloc(0);
+		if (!host0_lock)
 			return -ENOMEM;
+		task_key = lkl_ops->tls_alloc(del_host_task);
+		if (!task_key) {
+			lkl_ops->mutex_free(host0_lock);
+			host0_lock = NULL;
+			return -ENOMEM;
+		}
 	}
 	return 0;
-}
-
-/* Called by the thread that started the kernel, once it has booted. */
-void lkl_syscalls_adopt_host0(void)
-{
-	if (task_key)
-		lkl_ops->tls_set(task_key, host0);
 }
 
 void lkl_syscalls_cleanup(void)
@@ -173,5 +220,9 @@ void lkl_syscalls_cleanup(void)
 		lkl_ops->tls_set(task_key, NULL);
 		lkl_ops->tls_free(task_key);
 		task_key = NULL;
+	}
+	if (host0_lock) {
+		lkl_ops->mutex_free(host0_lock);
+		host0_lock = NULL;
 	}
 }

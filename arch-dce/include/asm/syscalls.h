@@ -8,7 +8,6 @@
 
 int lkl_syscalls_init(void);
 void lkl_syscalls_cleanup(void);
-void lkl_syscalls_adopt_host0(void);
 
 /* Calls for the host program (see uapi/asm/unistd.h). */
 struct lkl_netdev;

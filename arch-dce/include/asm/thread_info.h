@@ -49,6 +49,7 @@ static inline struct thread_info *current_thread_info(void)
 #define TIF_SCHED_JB		7	/* leave schedule() by jumping back */
 #define TIF_HOST_THREAD		8	/* task of a host thread (host task) */
 #define TIF_NOTIFY_SIGNAL	9
+#define TIF_NOUACCESS		10	/* user memory is out of reach */
 
 #define _TIF_SYSCALL_TRACE	BIT(TIF_SYSCALL_TRACE)
 #define _TIF_NOTIFY_RESUME	BIT(TIF_NOTIFY_RESUME)
@@ -60,5 +61,6 @@ static inline struct thread_info *current_thread_info(void)
 #define _TIF_SCHED_JB		BIT(TIF_SCHED_JB)
 #define _TIF_HOST_THREAD	BIT(TIF_HOST_THREAD)
 #define _TIF_NOTIFY_SIGNAL	BIT(TIF_NOTIFY_SIGNAL)
+#define _TIF_NOUACCESS		BIT(TIF_NOUACCESS)
 
 #endif /* _ASM_LKL_THREAD_INFO_H */

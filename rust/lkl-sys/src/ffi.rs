@@ -274,6 +274,10 @@ extern "C" {
     pub fn lkl_cleanup();
     /// Run system call `no` with six parameters on the calling thread.
     pub fn lkl_syscall(no: c_long, params: *mut c_long) -> c_long;
+    /// Stop waiting for the system call host thread `thread` runs: its
+    /// accesses to user memory fail with `-EFAULT` from now on.  0,
+    /// `-ESRCH` or `-ENODEV`.
+    pub fn lkl_syscall_abandon(thread: LklThread) -> c_int;
     /// Raise interrupt `irq` from any host thread.
     pub fn lkl_trigger_irq(irq: c_int) -> c_int;
     /// Reserve an interrupt number for `user`.

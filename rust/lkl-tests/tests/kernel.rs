@@ -31,6 +31,10 @@ fn main() -> ExitCode {
         lkl_tests::trial("sysctl_errors", sysctl_errors),
         lkl_tests::trial("sysctl_congestion_control", sysctl_congestion_control),
         lkl_tests::trial("thread_blocks_in_read", thread_blocks_in_read),
+        lkl_tests::trial(
+            "boot_thread_blocked_while_new_thread_calls",
+            boot_thread_blocked_while_new_thread_calls,
+        ),
         lkl_tests::trial("many_threads_exit", many_threads_exit),
         lkl_tests::trial("unknown_syscall_is_enosys", unknown_syscall_is_enosys),
         lkl_tests::trial("uname_reports_lkl", uname_reports_lkl),
@@ -320,6 +324,40 @@ fn thread_blocks_in_read() -> TrialResult {
     reader.join().map_err(|_| "reader thread panicked")?;
     ensure_eq!(got.len(), total);
     ensure!(got == data, "data read differs from data written");
+    Ok(())
+}
+
+/// The thread that booted the kernel (this one: trials run on it) blocks
+/// in read() while a new thread makes its first call, which forks the new
+/// thread's host task from host0.  Upstream LKL's `syscall_thread` test
+/// does this; when the boot thread ran its own calls as host0, the new
+/// thread switched into host0 while the boot thread was blocked in it, and
+/// both waited on host0's semaphore for ever.
+fn boot_thread_blocked_while_new_thread_calls() -> TrialResult {
+    ensure_booted()?;
+    let (r, w) = sys::pipe2(0).ctx("pipe2")?;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = done.clone();
+    // A deadlock would hang the whole suite: give up loudly instead.
+    thread::spawn(move || {
+        thread::sleep(Duration::from_secs(20));
+        if !seen.load(std::sync::atomic::Ordering::SeqCst) {
+            eprintln!("boot_thread_blocked_while_new_thread_calls: deadlock (20 s)");
+            std::process::abort();
+        }
+    });
+    let writer = thread::spawn(move || {
+        // Let the boot thread block in read() first.
+        thread::sleep(Duration::from_millis(50));
+        sys::write(&w, b"x")
+    });
+    let mut buf = [0u8; 4];
+    let n = sys::read(&r, &mut buf).ctx("read")?;
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    ensure_eq!(n, 1);
+    ensure_eq!(buf[0], b'x');
+    let wrote = writer.join().map_err(|_| "writer thread panicked")?;
+    ensure_eq!(wrote.ctx("write in the new thread")?, 1);
     Ok(())
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 
 /// The public entry points: the only symbols `lkl.o` may define globally.
-const ENTRY_POINTS: [&str; 12] = [
+const ENTRY_POINTS: [&str; 13] = [
     "lkl_cleanup",
     "lkl_get_free_irq",
     "lkl_init",
@@ -17,6 +17,7 @@ const ENTRY_POINTS: [&str; 12] = [
     "lkl_start_kernel",
     "lkl_sys_halt",
     "lkl_syscall",
+    "lkl_syscall_abandon",
     "lkl_trigger_irq",
 ];
 

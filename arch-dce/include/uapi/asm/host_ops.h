@@ -191,6 +191,17 @@ void lkl_cleanup(void);
 long lkl_syscall(long no, long *params);
 
 /**
+ * lkl_syscall_abandon - stop waiting for the system call @thread runs
+ *
+ * For hosts whose threads can be told to do something else while a call of
+ * theirs is blocked in the kernel.  The call goes on, but every access it
+ * makes to user memory from now on fails with -EFAULT, so that memory may be
+ * freed.  The next call on @thread is not affected.  Returns 0, -ESRCH when
+ * @thread has no task, or -ENODEV before the boot and after the halt.
+ */
+int lkl_syscall_abandon(lkl_thread_t thread);
+
+/**
  * lkl_trigger_irq - raise interrupt @irq from any host thread
  */
 int lkl_trigger_irq(int irq);
