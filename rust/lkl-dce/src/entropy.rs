@@ -6,7 +6,8 @@
 //! node we create: everything the kernel draws afterwards (ports, sequence
 //! numbers, hash secrets) then depends on the run's seed, and only on it.
 
-use crate::node::{dce, syscall as sys};
+use crate::call::syscall as sys;
+use crate::node;
 use core::ffi::{c_int, c_long};
 use lkl_sys::sysno::{SYS_close, SYS_ioctl, SYS_mkdirat, SYS_mknodat, SYS_openat};
 
@@ -30,19 +31,18 @@ struct PoolInfo {
 }
 
 /// Mixes DCE's random bytes into the booted kernel; returns 0 or -errno.
+/// Runs on a worker (inside `sim_init`'s boot request).
 pub fn seed_from_dce() -> c_long {
-    let (dce, kernel) = dce();
-    let Some(random) = dce.random else {
-        return -22;
-    };
+    let dce = node::dce();
     let mut info = PoolInfo {
         entropy_count: (WORDS * 32) as c_int,
         buf_size: (WORDS * 4) as c_int,
         buf: [0; WORDS],
     };
     for pair in info.buf.chunks_mut(2) {
-        // SAFETY: DCE's random, valid in every context.
-        let r: u64 = unsafe { random(kernel) };
+        let Some(r) = dce.random() else {
+            return -22;
+        };
         pair[0] = r as u32;
         if let Some(hi) = pair.get_mut(1) {
             *hi = (r >> 32) as u32;

@@ -9,8 +9,9 @@
 //! returns one with its data as the buffer, `dev_rx` queues it for the
 //! kernel, which copies it into an skb and frees it.
 
-use crate::host::{dce_free, dce_malloc};
-use crate::node::{self, dce, log, printf_int, syscall};
+use crate::call::{self, syscall, Args, Request};
+use crate::node::{self, log, log_int};
+use crate::thread;
 use core::ffi::{c_char, c_int, c_long, c_uchar, c_void};
 use core::mem::{offset_of, size_of};
 use core::ptr;
@@ -51,17 +52,29 @@ fn kernel_flags(flags: SimDevFlags) -> core::ffi::c_uint {
 /// The kernel's transmit callback: one whole Ethernet frame, handed to
 /// DCE, which copies it before returning.
 unsafe extern "C" fn xmit(cookie: *mut c_void, frame: *const c_void, len: c_int) -> c_int {
-    let (dce, kernel) = dce();
-    let Some(dev_xmit) = dce.dev_xmit else {
-        return -1;
-    };
     if len < 14 {
         return -1; // DCE asserts on frames without an Ethernet header
     }
     // SAFETY: `cookie` is the Device dev_create registered; `frame` holds
-    // `len` bytes, which DCE only reads (its prototype lacks the const).
-    unsafe { dev_xmit(kernel, cookie.cast(), frame as *mut c_uchar, len) };
+    // `len` bytes.
+    unsafe { node::dce().dev_xmit(cookie.cast(), frame.cast(), len) };
     0
+}
+
+/// `a`: name, flags, transmit function, cookie; the handle comes back in
+/// `out[0]`.
+unsafe fn op_create(a: &mut Args) -> c_long {
+    let handle = core::ptr::addr_of_mut!(a.out[0]);
+    let x = a.a;
+    syscall(
+        NR_LKL_NETDEV_CREATE,
+        [x[0], x[1], x[2], x[3], handle as c_long, 0],
+    )
+}
+
+/// `a`: handle, op, argument.
+unsafe fn op_ctl(a: &mut Args) -> c_long {
+    syscall(NR_LKL_NETDEV_CTL, [a.a[0], a.a[1], a.a[2], 0, 0, 0])
 }
 
 /// `dev_create(ifname, priv, flags)`: an Ethernet device named after
@@ -72,35 +85,36 @@ pub unsafe extern "C" fn dev_create(
     private: *mut c_void,
     flags: SimDevFlags,
 ) -> *mut SimDevice {
-    let d = dce_malloc(size_of::<Device>()) as *mut Device;
+    let dce = node::dce();
+    let d = dce.malloc(size_of::<Device>()) as *mut Device;
     if d.is_null() {
         log("lkl-dce: dev_create: out of memory\n");
         return ptr::null_mut();
     }
-    let mut handle: *mut LklNetdev = ptr::null_mut();
     let xmit_fn: lkl_sys::LklNetdevXmit = xmit;
-    let ret = syscall(
-        NR_LKL_NETDEV_CREATE,
+    let out = call::call(Request::new(
+        "dev_create",
+        op_create,
         [
             ifname as c_long,
             kernel_flags(flags) as c_long,
             xmit_fn as usize as c_long,
             d as c_long,
-            ptr::addr_of_mut!(handle) as c_long,
+            0,
             0,
         ],
-    );
-    if ret < 0 {
-        printf_int(c"lkl-dce: dev_create failed: %d\n".as_ptr(), ret as c_int);
-        dce_free(d.cast());
+    ));
+    if out.ret < 0 {
+        log_int(c"lkl-dce: dev_create failed: %d\n", out.ret as c_int);
+        dce.free(d.cast());
         return ptr::null_mut();
     }
     // SAFETY: fresh, 8-byte aligned block of the right size.
     unsafe {
         d.write(Device {
             private,
-            handle,
-            ifindex: ret as c_int,
+            handle: out.out[0] as *mut LklNetdev,
+            ifindex: out.ret as c_int,
         })
     };
     d.cast()
@@ -121,15 +135,20 @@ fn handle_of(dev: *mut SimDevice, what: &str) -> Option<*mut LklNetdev> {
     Some(h)
 }
 
-fn ctl(dev: *mut SimDevice, op: core::ffi::c_uint, arg: c_long, what: &str) -> c_long {
+fn ctl(dev: *mut SimDevice, op: core::ffi::c_uint, arg: c_long, what: &'static str) -> c_long {
     let Some(h) = handle_of(dev, what) else {
         return -19; // ENODEV
     };
-    let ret = syscall(NR_LKL_NETDEV_CTL, [h as c_long, op as c_long, arg, 0, 0, 0]);
+    let ret = call::call(Request::new(
+        what,
+        op_ctl,
+        [h as c_long, op as c_long, arg, 0, 0, 0],
+    ))
+    .ret;
     if ret < 0 {
         log("lkl-dce: ");
         log(what);
-        printf_int(c" failed: %d\n".as_ptr(), ret as c_int);
+        log_int(c" failed: %d\n", ret as c_int);
     }
     ret
 }
@@ -163,7 +182,7 @@ pub unsafe extern "C" fn dev_set_address(dev: *mut SimDevice, mac: *mut c_uchar)
 /// `dev_set_mtu(dev, mtu)`: the L3 MTU.
 pub unsafe extern "C" fn dev_set_mtu(dev: *mut SimDevice, mtu: c_int) {
     if mtu <= 0 {
-        printf_int(c"lkl-dce: dev_set_mtu: bad MTU %d\n".as_ptr(), mtu);
+        log_int(c"lkl-dce: dev_set_mtu: bad MTU %d\n", mtu);
         return;
     }
     ctl(dev, LKL_NETDEV_SET_MTU, mtu as c_long, "dev_set_mtu");
@@ -181,10 +200,10 @@ pub unsafe extern "C" fn dev_create_packet(dev: *mut SimDevice, size: c_int) -> 
         token: ptr::null_mut(),
     };
     let Ok(len) = usize::try_from(size) else {
-        printf_int(c"lkl-dce: dev_create_packet: bad size %d\n".as_ptr(), size);
+        log_int(c"lkl-dce: dev_create_packet: bad size %d\n", size);
         return none;
     };
-    let f = dce_malloc(DATA + len.max(1)) as *mut LklNetdevFrame;
+    let f = node::dce().malloc(DATA + len.max(1)) as *mut LklNetdevFrame;
     if f.is_null() {
         log("lkl-dce: dev_create_packet: out of memory\n");
         return none;
@@ -227,9 +246,13 @@ pub unsafe extern "C" fn dev_rx(dev: *mut SimDevice, pkt: SimDevicePacket) {
     let live = handle_of(dev, "dev_rx");
     // SAFETY: `f` came from dev_create_packet.
     let same = live.is_some_and(|h| unsafe { (*f).dev } == h);
-    if node::is_dead() || !same {
-        dce_free(f.cast());
+    let n = node::node();
+    if n.is_dead() || !same {
+        node::dce().free(f.cast());
         return;
     }
-    node::run_in_event(rx_in_event, f.cast());
+    // The arch queues the frame and raises its interrupt: on this stack if
+    // the CPU is free, else later by the thread that holds it.
+    n.guarded(rx_in_event, f.cast());
+    thread::run();
 }

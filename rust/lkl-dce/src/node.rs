@@ -1,146 +1,89 @@
-//! This node's state: one static in the library's RW segment.
+//! [`Node`]: everything one node's library keeps, in one static.
 //!
-//! Under ns-3-dce every node has its own copy of the RW segment (the
-//! CoojaLoader swaps it on every switch), and all of a node's code runs on
-//! one OS thread, one fiber at a time: the state is accessed through a raw
-//! pointer, never through long-lived references, because calls into DCE
-//! re-enter the library (`task_create` from inside `task_current`).
+//! ns-3-dce loads one copy of the library for all nodes and swaps its
+//! writable segment (`.data`/`.bss`) per node (dce-abi.md §4.2): this
+//! static, like every kernel global, therefore exists once per node, and
+//! the live copy is the node whose code DCE is running.  It is reached
+//! through [`node()`], a shared reference: every field is a `Cell` (or an
+//! `UnsafeCell` for the one table the kernel keeps a pointer to), so code
+//! that re-enters the library (DCE calls `task_create` from inside
+//! `task_current`) never holds a conflicting borrow.
+//!
+//! The segment is right whenever our code runs on behalf of DCE: at every
+//! entry point, in every event callback.  The one place where it is not is
+//! an application task that waited in `task_wait` (§9 H1): that code path
+//! ([`crate::call`]) reads only its own stack after waking.
 
-use core::cell::UnsafeCell;
-use core::ffi::{c_char, c_int, c_void};
+use crate::call::Calls;
+use crate::dce::Dce;
+use crate::thread::Sched;
+use core::cell::{Cell, UnsafeCell};
+use core::ffi::{c_int, c_void, CStr};
 use core::ptr;
-use dce_abi::{DceHandle, SimKernel, SimTask};
 use lkl_sys::LklHostOperations;
 
-/// Number of TLS slots per task (the kernel uses one).
+/// Number of TLS slots per green thread (the kernel uses one).
 pub const TLS_SLOTS: usize = 4;
-
-/// Our `struct SimTask`, allocated with DCE `malloc` by `task_create`.
-#[repr(C)]
-pub struct Task {
-    /// DCE's `Task*` (returned by `task_get_private`).
-    pub private: *mut c_void,
-    /// The pid DCE gave (0 for kernel threads and D-tasks).
-    pub pid: core::ffi::c_ulong,
-    /// TLS values, indexed by key - 1.
-    pub tls: [*mut c_void; TLS_SLOTS],
-    /// Set by `thread_exit`.
-    pub exited: bool,
-    /// A task waiting in `thread_join` for this one.
-    pub joiner: *mut SimTask,
-    /// Set while the task runs a system call under [`syscall`]'s guard.
-    pub in_call: bool,
-    /// Recovery point of that call: a panic returns `-ENODEV` through it.
-    pub call_jb: [*mut c_void; 5],
-    /// Next task in [`Node::calls`].
-    pub next_call: *mut Task,
-}
-
-impl Task {
-    pub const ZERO: Task = Task {
-        private: ptr::null_mut(),
-        pid: 0,
-        tls: [ptr::null_mut(); TLS_SLOTS],
-        exited: false,
-        joiner: ptr::null_mut(),
-        in_call: false,
-        call_jb: [ptr::null_mut(); 5],
-        next_call: ptr::null_mut(),
-    };
-}
 
 /// Everything per node.
 pub struct Node {
-    pub imported: DceHandle,
-    pub kernel: *mut SimKernel,
-    pub ops: LklHostOperations,
-    /// Set while our event trampoline runs (M context): `task_current`,
-    /// `task_wait` must not be called then.
-    pub in_event: bool,
-    /// Set after a fatal error: the kernel is not entered again.
-    pub dead: bool,
+    /// DCE's imports and the node's cookie (set by `sim_init`).
+    dce: Cell<Dce>,
+    /// The host operations table handed to `lkl_init` (the kernel keeps a
+    /// pointer to it).
+    ops: UnsafeCell<LklHostOperations>,
+    /// Set after a fatal error (a kernel panic): the kernel is never
+    /// entered again and every call answers `-ENODEV`.
+    dead: Cell<bool>,
+    /// The green threads the kernel runs on ([`crate::thread`]).
+    pub sched: Sched,
+    /// The system calls in flight and the workers that run them
+    /// ([`crate::call`]).
+    pub calls: Calls,
     /// TLS keys in use (bit i: key i + 1).
-    pub tls_used: u32,
-    /// Recovery point of the running event (see `lkl_dce_guard`).
-    pub event_jb: [*mut c_void; 5],
-    pub event_jb_live: bool,
-    /// Identity and TLS of event context (`thread_self` sentinel).
-    pub event_task: Task,
-    /// Tasks inside a guarded system call, running or blocked in the
-    /// kernel: a panic wakes them all so that each call returns.
-    pub calls: *mut Task,
-    /// The interned sysctl paths (sysctl.rs), NULL until the first walk.
-    pub sysctl: *mut c_void,
+    pub tls_used: Cell<u32>,
+    /// The interned sysctl paths ([`crate::sysctl`]), NULL until the
+    /// first walk.
+    pub sysctl: Cell<*mut c_void>,
+    /// Recovery point of the kernel code running outside green threads
+    /// (an event's interrupt), NULL when there is none.
+    guard: Cell<*mut *mut c_void>,
 }
 
-struct NodeCell(UnsafeCell<Node>);
+struct NodeCell(Node);
 
-// SAFETY: a node's code runs on one OS thread at a time (DCE fibers run
-// strictly one after another), and other nodes see their own copy of the
-// RW segment; there is no concurrent access.
+// SAFETY: all of a node's code runs on one OS thread at a time (DCE runs
+// fibers strictly one after another) and other nodes see their own copy of
+// this static; there is never concurrent access.
 unsafe impl Sync for NodeCell {}
 
-static NODE: NodeCell = NodeCell(UnsafeCell::new(Node {
-    // SAFETY: both tables consist of `Option<fn>` and raw pointers only,
-    // for which all-zero is a valid value (None / NULL).
-    imported: unsafe { core::mem::zeroed() },
-    kernel: ptr::null_mut(),
-    // SAFETY: as above.
-    ops: unsafe { core::mem::zeroed() },
-    in_event: false,
-    dead: false,
-    tls_used: 0,
-    event_jb: [ptr::null_mut(); 5],
-    event_jb_live: false,
-    event_task: Task::ZERO,
-    calls: ptr::null_mut(),
-    sysctl: ptr::null_mut(),
-}));
+static NODE: NodeCell = NodeCell(Node {
+    dce: Cell::new(Dce::NONE),
+    // SAFETY: the table holds only `Option<fn>`s and raw pointers, for
+    // which all-zero is `None`/NULL.
+    ops: UnsafeCell::new(unsafe { core::mem::zeroed() }),
+    dead: Cell::new(false),
+    sched: Sched::new(),
+    calls: Calls::new(),
+    tls_used: Cell::new(0),
+    sysctl: Cell::new(ptr::null_mut()),
+    guard: Cell::new(ptr::null_mut()),
+});
 
-/// This node's state.  Access fields through the pointer; do not keep a
-/// reference across a call into DCE or the kernel.
-pub fn node() -> *mut Node {
-    NODE.0.get()
+/// This node's state.
+pub fn node() -> &'static Node {
+    &NODE.0
 }
 
-/// Store DCE's table and cookie (first thing `sim_init` does).
-pub fn install(imported: DceHandle, kernel: *mut SimKernel) {
-    let n = node();
-    // SAFETY: single-threaded access to our static (see NodeCell).
-    unsafe {
-        (*n).imported = imported;
-        (*n).kernel = kernel;
-    }
-}
-
-/// The host operations table handed to `lkl_init`.
-pub fn ops() -> *mut LklHostOperations {
-    // SAFETY: taking the address of a field of our static.
-    unsafe { ptr::addr_of_mut!((*node()).ops) }
-}
-
-/// DCE's imports (a copy) and the node's cookie.
-pub fn dce() -> (DceHandle, *mut SimKernel) {
-    // SAFETY: single-threaded read of Copy fields of our static.
-    unsafe { ((*node()).imported, (*node()).kernel) }
-}
-
-/// True while an event callback of ours runs.
-pub fn in_event() -> bool {
-    // SAFETY: single-threaded read of our static.
-    unsafe { (*node()).in_event }
+/// This node's DCE imports.
+pub fn dce() -> Dce {
+    node().dce.get()
 }
 
 extern "C" {
-    fn lkl_dce_printf(
-        vprintf: *const c_void,
-        kernel: *mut SimKernel,
-        fmt: *const c_char,
-        ...
-    ) -> c_int;
-    /// Run `f(ctx)` with a recovery point in `jb` (csrc/glue.c): returns
-    /// 0 when `f` returned, 1 when it left through `lkl_dce_bail(jb)`.
-    pub fn lkl_dce_guard(
+    /// Runs `f(ctx)` with a recovery point in `*jb` (csrc/glue.c): 0 when
+    /// `f` returned, 1 when it left through `lkl_dce_bail(jb)`.
+    fn lkl_dce_guard(
         jb: *mut *mut c_void,
         f: unsafe extern "C" fn(*mut c_void),
         ctx: *mut c_void,
@@ -148,228 +91,84 @@ extern "C" {
     fn lkl_dce_bail(jb: *mut *mut c_void) -> !;
 }
 
-/// Write `bytes` to the node's log through DCE's `vprintf` ("%.*s").
-pub fn log_bytes(bytes: &[u8]) {
-    let (dce, kernel) = dce();
-    let Some(vprintf) = dce.vprintf else { return };
-    let len = c_int::try_from(bytes.len()).unwrap_or(c_int::MAX);
-    // SAFETY: `vprintf` is DCE's; the format consumes exactly an int and a
-    // pointer to `len` readable bytes.
-    unsafe {
-        lkl_dce_printf(
-            vprintf as *const c_void,
-            kernel,
-            c"%.*s".as_ptr(),
-            len,
-            bytes.as_ptr(),
-        );
+impl Node {
+    /// Stores DCE's table and cookie (the first thing `sim_init` does).
+    pub fn install(&self, dce: Dce) {
+        self.dce.set(dce);
     }
-}
 
-/// Write a static message to the node's log.
-pub fn log(msg: &str) {
-    log_bytes(msg.as_bytes());
-}
-
-/// `vprintf(fmt, value)` where `fmt` has exactly one `%d`.
-pub fn printf_int(fmt: *const c_char, value: c_int) {
-    let (dce, kernel) = dce();
-    let Some(vprintf) = dce.vprintf else { return };
-    // SAFETY: `fmt` is a NUL-terminated constant with one `%d`.
-    unsafe {
-        lkl_dce_printf(vprintf as *const c_void, kernel, fmt, value);
+    /// The host operations table.
+    pub fn ops(&self) -> *mut LklHostOperations {
+        self.ops.get()
     }
-}
 
-/// True once this node's kernel panicked or failed fatally: its entry
-/// points then answer with an error instead of entering the kernel.
-pub fn is_dead() -> bool {
-    // SAFETY: single-threaded read of our static.
-    unsafe { (*node()).dead }
-}
-
-/// The calling context's task: the event sentinel in event context,
-/// DCE's current task otherwise.
-pub fn current() -> *mut Task {
-    let n = node();
-    if in_event() {
-        // SAFETY: address of a field of our static.
-        return unsafe { ptr::addr_of_mut!((*n).event_task) };
+    /// True once the kernel has panicked or failed fatally.
+    pub fn is_dead(&self) -> bool {
+        self.dead.get()
     }
-    let (dce, kernel) = dce();
-    // SAFETY: DCE's task_current, only called outside event context.
-    let t = dce
-        .task_current
-        .map_or(ptr::null_mut(), |f| unsafe { f(kernel) });
-    if t.is_null() {
-        // SAFETY: as above.
-        unsafe { ptr::addr_of_mut!((*n).event_task) }
-    } else {
-        t.cast()
-    }
-}
 
-const ENODEV: core::ffi::c_long = 19;
-
-struct Call {
-    no: core::ffi::c_long,
-    params: [core::ffi::c_long; 6],
-    ret: core::ffi::c_long,
-}
-
-unsafe extern "C" fn run_call(ctx: *mut c_void) {
-    let c = ctx as *mut Call;
-    // SAFETY: `ctx` is the Call on syscall()'s stack; lkl_syscall reads
-    // exactly six parameters.  The pointers among them come from our
-    // callers (DCE's application memory or our own locals), which the
-    // kernel treats as user memory of the same address space.
-    unsafe { (*c).ret = lkl_sys::lkl_syscall((*c).no, (*c).params.as_mut_ptr()) }
-}
-
-/// Remove `t` from the list of tasks in a call.
-///
-/// # Safety
-/// `t` is a live Task.
-unsafe fn unlink_call(t: *mut Task) {
-    let n = node();
-    // SAFETY: single-threaded access to our static; every Task on the list
-    // is live (tasks are never freed while DCE runs them).
-    unsafe {
-        let mut link: *mut *mut Task = ptr::addr_of_mut!((*n).calls);
-        while !(*link).is_null() {
-            if *link == t {
-                *link = (*t).next_call;
-                break;
-            }
-            link = ptr::addr_of_mut!((**link).next_call);
-        }
-        (*t).next_call = ptr::null_mut();
-        (*t).in_call = false;
-    }
-}
-
-/// Runs `f(ctx)`, which enters this node's kernel, on the calling task
-/// under a recovery point: returns false without running it once the
-/// kernel has panicked, and false when a panic during the call, on this
-/// task or another, made it leave the kernel (see [`fatal`]).
-pub fn guarded(f: unsafe extern "C" fn(*mut c_void), ctx: *mut c_void) -> bool {
-    if is_dead() {
-        return false;
-    }
-    let t = current();
-    let n = node();
-    // SAFETY: `t` is a live Task of ours (or the event sentinel, which is
-    // never guarded here: events leave through their own recovery point);
-    // `f` and `ctx` are the caller's.
-    unsafe {
-        if t == ptr::addr_of_mut!((*n).event_task) || (*t).in_call {
-            f(ctx);
-            return true;
-        }
-        (*t).in_call = true;
-        (*t).next_call = (*n).calls;
-        (*n).calls = t;
-        let bailed = lkl_dce_guard(ptr::addr_of_mut!((*t).call_jb).cast(), f, ctx);
-        unlink_call(t);
+    /// Runs `f(ctx)`, kernel code outside any green thread (an interrupt
+    /// raised by an event), under a recovery point: returns false if a
+    /// fatal error ended it (see [`fatal`]).
+    pub fn guarded(&self, f: unsafe extern "C" fn(*mut c_void), ctx: *mut c_void) -> bool {
+        let mut jb: [*mut c_void; 5] = [ptr::null_mut(); 5];
+        let prev = self.guard.replace(jb.as_mut_ptr());
+        // SAFETY: `jb` lives until lkl_dce_guard returns, and the guard is
+        // unregistered right after; only kernel C frames and Rust frames
+        // without destructors lie between the two (panic = "abort").
+        let bailed = unsafe { lkl_dce_guard(jb.as_mut_ptr(), f, ctx) };
+        self.guard.set(prev);
         bailed == 0
     }
 }
 
-/// Runs system call `no` in this node's kernel on the calling task (as
-/// its host task), or returns `-ENODEV` once the kernel has panicked: the
-/// node then answers with errors while the simulation goes on.  A panic
-/// during the call, on this task or another, also makes it return
-/// `-ENODEV` (see [`fatal`]).
-pub fn syscall(no: core::ffi::c_long, args: [core::ffi::c_long; 6]) -> core::ffi::c_long {
-    let mut call = Call {
-        no,
-        params: args,
-        ret: -ENODEV,
-    };
-    if guarded(run_call, ptr::addr_of_mut!(call).cast()) {
-        call.ret
-    } else {
-        -ENODEV
-    }
+/// Writes `bytes` to the node's log.
+pub fn log_bytes(bytes: &[u8]) {
+    dce().log(bytes)
 }
 
-/// Run `f(ctx)`, which enters the kernel, as event context (DCE's main
-/// context: an event callback or `dev_rx`): nothing may block, and a fatal
-/// error ends the event through its recovery point.  Does nothing once the
-/// node is dead.
-pub fn run_in_event(f: unsafe extern "C" fn(*mut c_void), ctx: *mut c_void) {
-    let n = node();
-    // SAFETY: single-threaded access to our static; `f` and `ctx` are the
-    // caller's.
-    unsafe {
-        if (*n).dead {
-            return;
-        }
-        let prev = (*n).in_event;
-        let prev_live = (*n).event_jb_live;
-        (*n).in_event = true;
-        (*n).event_jb_live = true;
-        lkl_dce_guard(ptr::addr_of_mut!((*n).event_jb).cast(), f, ctx);
-        (*n).event_jb_live = prev_live;
-        (*n).in_event = prev;
-    }
+/// Writes a message to the node's log.
+pub fn log(msg: &str) {
+    log_bytes(msg.as_bytes())
 }
 
-/// After the node died: leave the kernel for good.  A task inside a
-/// guarded system call returns from it with `-ENODEV`; any other task (a
-/// kernel thread) parks forever.
-pub fn bail() -> ! {
-    let t = current();
-    let n = node();
-    // SAFETY: single-threaded access to our static; `t` is a live Task.
-    unsafe {
-        if (*n).in_event && (*n).event_jb_live {
-            (*n).event_jb_live = false;
-            lkl_dce_bail(ptr::addr_of_mut!((*n).event_jb).cast());
-        }
-        if t != ptr::addr_of_mut!((*n).event_task) && (*t).in_call {
-            lkl_dce_bail(ptr::addr_of_mut!((*t).call_jb).cast());
-        }
-    }
-    park_forever()
+/// Writes `fmt` (with one `%d`) and `value` to the node's log.
+pub fn log_int(fmt: &CStr, value: c_int) {
+    dce().log_int(fmt, value)
 }
 
-/// Log `msg`, mark the node dead and never return.  Every other task
-/// blocked in a system call is woken so that its call returns `-ENODEV`
-/// (see `wait` in host.rs); this one leaves through [`bail`].
-pub fn fatal(msg: &[u8]) -> ! {
+/// Logs `msg` and marks the node dead: every call in flight returns
+/// `-ENODEV` (its caller is woken) and later calls return it at once.  For
+/// the base, which then simply stops running kernel code; green threads and
+/// kernel code under a recovery point use [`fatal`].
+pub fn die(msg: &[u8]) {
     log_bytes(msg);
-    let n = node();
-    let me = current();
-    let (dce, kernel) = dce();
-    // SAFETY: single-threaded access to our static; the tasks on the list
-    // are live.  task_wakeup is valid in every context and a no-op for a
-    // task that is not blocked.
-    unsafe {
-        (*n).dead = true;
-        let mut t = (*n).calls;
-        while !t.is_null() {
-            if t != me {
-                if let Some(wakeup) = dce.task_wakeup {
-                    wakeup(kernel, t.cast());
-                }
-            }
-            t = (*t).next_call;
-        }
-    }
-    bail()
+    node().dead.set(true);
+    crate::call::fail_all();
 }
 
-/// Block the current task for good (`task_wait` in a loop).
-pub fn park_forever() -> ! {
+/// Logs `msg`, marks the node dead and never returns: every call in
+/// flight returns `-ENODEV` (its caller is woken), later calls return it at
+/// once, the green thread that failed stops for good, and kernel code
+/// outside green threads leaves through its recovery point.  The other
+/// nodes and the simulation go on.
+pub fn fatal(msg: &[u8]) -> ! {
+    die(msg);
+    let n = node();
+    if crate::thread::on_green_thread() {
+        crate::thread::stop_forever()
+    }
+    let jb = n.guard.replace(ptr::null_mut());
+    if !jb.is_null() {
+        // SAFETY: `jb` is the live recovery point of `Node::guarded`
+        // further up this stack.
+        unsafe { lkl_dce_bail(jb) }
+    }
+    // Kernel code ran outside any guard: a bug of ours.  Nothing can be
+    // unwound; stop here rather than return into a dead kernel.
+    log_bytes(b"lkl-dce: fatal error outside a recovery point\n");
     loop {
-        let (dce, kernel) = dce();
-        match dce.task_wait {
-            // SAFETY: DCE's task_wait, called in task context (callers
-            // never get here in event context).
-            Some(wait) if !in_event() => unsafe { wait(kernel) },
-            _ => core::hint::spin_loop(),
-        }
+        core::hint::spin_loop()
     }
 }
 

@@ -1,5 +1,5 @@
-//! Socket entry points (dce-abi.md §2.2), forwarded to the kernel's own
-//! system calls on the calling task, which runs them as its host task.
+//! Socket entry points (dce-abi.md §2.2, §2.3), each one [`Request`] for
+//! the kernel's own system calls ([`crate::call`]).
 //!
 //! A `SimSocket *` is the kernel file descriptor plus one (never NULL).
 //! DCE passes the application's own `msghdr`/`sockaddr`, which on x86-64
@@ -7,11 +7,20 @@
 //! Return values follow DCE's convention: a count or 0, or `-errno`;
 //! `-ENODEV` once this node's kernel has panicked.
 //!
+//! Which calls may wait for the kernel ([`Wait::May`]): `recvmsg` and
+//! `sendmsg` without `MSG_DONTWAIT`, `connect` and `accept` without
+//! `O_NONBLOCK`, and `ioctl`.  All the others are non-blocking by nature
+//! or by their flags, which is how DCE's Cradle, whose calls come without
+//! a fiber, always makes them; `sock_close` and `sock_pollfreewait` come
+//! from DCE's teardown without any task.  Those never wait
+//! ([`Wait::Never`]).
+//!
 //! `sock_poll` registers a waiter of the arch (`arch/lkl/kernel/poll.c`)
 //! that calls DCE's `poll_event` on every matching wake-up, until
-//! `sock_pollfreewait` (dce-abi.md §2.3).
+//! `sock_pollfreewait`.
 
-use crate::node::{dce, log, printf_int, syscall as sys};
+use crate::call::{self, syscall as sys, Args, Request, Wait};
+use crate::node;
 use core::ffi::{c_char, c_int, c_long, c_uint, c_void};
 use core::ptr;
 use dce_abi::{MsgHdr, PollTableRef, SimSocket, SockAddr};
@@ -20,39 +29,88 @@ use lkl_sys::sysno::{
     SYS_getsockopt, SYS_ioctl, SYS_listen, SYS_recvmsg, SYS_sendmsg, SYS_setsockopt, SYS_shutdown,
     SYS_socket,
 };
-use lkl_sys::{LklPoll, NR_LKL_POLL_ADD, NR_LKL_POLL_DEL};
+use lkl_sys::{NR_LKL_POLL_ADD, NR_LKL_POLL_DEL};
 
 const EINVAL: c_long = 22;
 const EBADF: c_long = 9;
+const ENODEV: c_long = 19;
 /// `SOCK_NONBLOCK`/`SOCK_CLOEXEC` live above the type bits; DCE's fds ignore
 /// them (dce-abi.md §9-H5), so the kernel does not see them either.
 const SOCK_TYPE_MASK: c_int = 0xf;
 /// File status flag DCE passes to connect and accept (asm-generic value,
 /// the same as x86-64's).
 const O_NONBLOCK: c_int = 0o4000;
+const MSG_DONTWAIT: c_int = 0x40;
 const F_GETFL: c_long = 3;
 const F_SETFL: c_long = 4;
+const SHUT_RDWR: c_long = 2;
 
 fn fd_of(s: *mut SimSocket) -> Option<c_long> {
     (!s.is_null()).then(|| s as usize as c_long - 1)
-}
-
-/// Runs system call `no` with the socket's descriptor as first argument.
-fn on_fd(s: *mut SimSocket, no: c_long, rest: [c_long; 5]) -> c_long {
-    match fd_of(s) {
-        Some(fd) => sys(no, [fd, rest[0], rest[1], rest[2], rest[3], rest[4]]),
-        None => -EBADF,
-    }
 }
 
 fn sock_of(fd: c_long) -> *mut SimSocket {
     (fd as usize + 1) as *mut SimSocket
 }
 
-/// Runs `call` on `fd` with `O_NONBLOCK` set when `flags` ask for it (DCE's
-/// connect and accept take file status flags, not `MSG_*` flags).
-fn with_status_flags(fd: c_long, flags: c_int, call: impl FnOnce() -> c_long) -> c_long {
-    if flags & O_NONBLOCK == 0 {
+fn wait_unless(nonblocking: bool) -> Wait {
+    if nonblocking {
+        Wait::Never
+    } else {
+        Wait::May
+    }
+}
+
+/// Runs `op` on socket `s`, whose descriptor becomes `a[0]`.
+fn on_socket(
+    what: &'static str,
+    s: *mut SimSocket,
+    op: call::Op,
+    rest: [c_long; 5],
+    wait: Wait,
+) -> call::Outcome {
+    let Some(fd) = fd_of(s) else {
+        return call::Outcome {
+            ret: -EBADF,
+            out: [0; 2],
+        };
+    };
+    let mut req = Request::new(what, op, [fd, rest[0], rest[1], rest[2], rest[3], rest[4]]);
+    req.fd = fd;
+    req.wait = wait;
+    call::call(req)
+}
+
+/// The system call numbered `a[5]` on the descriptor `a[0]` and up to four
+/// more arguments.
+unsafe fn op_fd_call(a: &mut Args) -> c_long {
+    let x = a.a;
+    sys(x[5], [x[0], x[1], x[2], x[3], x[4], 0])
+}
+
+fn fd_call(
+    what: &'static str,
+    s: *mut SimSocket,
+    no: c_long,
+    x: [c_long; 4],
+    wait: Wait,
+) -> c_long {
+    on_socket(what, s, op_fd_call, [x[0], x[1], x[2], x[3], no], wait).ret
+}
+
+/// Closes the descriptor a request that nobody waits for any more created.
+unsafe fn undo_new_fd(ret: c_long, _a: &mut Args) {
+    if ret >= 0 {
+        sys(SYS_close, [ret, 0, 0, 0, 0, 0]);
+    }
+}
+
+/// Runs `no` on `fd` (arguments `x`) with `O_NONBLOCK` set for the call
+/// when `flags` ask for it (DCE's connect and accept take file status
+/// flags, not `MSG_*` flags).
+fn with_status_flags(fd: c_long, flags: c_long, no: c_long, x: [c_long; 5]) -> c_long {
+    let call = || sys(no, [fd, x[0], x[1], x[2], x[3], x[4]]);
+    if flags & c_long::from(O_NONBLOCK) == 0 {
         return call();
     }
     let old = sys(SYS_fcntl, [fd, F_GETFL, 0, 0, 0, 0]);
@@ -71,6 +129,10 @@ fn with_status_flags(fd: c_long, flags: c_int, call: impl FnOnce() -> c_long) ->
     ret
 }
 
+unsafe fn op_socket(a: &mut Args) -> c_long {
+    sys(SYS_socket, [a.a[0], a.a[1], a.a[2], 0, 0, 0])
+}
+
 pub unsafe extern "C" fn sock_socket(
     domain: c_int,
     ty: c_int,
@@ -80,8 +142,9 @@ pub unsafe extern "C" fn sock_socket(
     if socket.is_null() {
         return -EINVAL as c_int;
     }
-    let fd = sys(
-        SYS_socket,
+    let mut req = Request::new(
+        "sock_socket",
+        op_socket,
         [
             domain.into(),
             (ty & SOCK_TYPE_MASK).into(),
@@ -91,6 +154,9 @@ pub unsafe extern "C" fn sock_socket(
             0,
         ],
     );
+    req.wait = Wait::Never;
+    req.undo = Some(undo_new_fd);
+    let fd = call::call(req).ret;
     if fd < 0 {
         // On error the output is left alone (dce-abi.md §2.2).
         return fd as c_int;
@@ -100,12 +166,40 @@ pub unsafe extern "C" fn sock_socket(
     0
 }
 
+/// `a[1]`: calls were in flight on the socket: shut it down first so that
+/// they end.
+unsafe fn op_close(a: &mut Args) -> c_long {
+    if a.a[1] != 0 {
+        sys(SYS_shutdown, [a.a[0], SHUT_RDWR, 0, 0, 0, 0]);
+    }
+    sys(SYS_close, [a.a[0], 0, 0, 0, 0, 0])
+}
+
+/// `sock_close(s)`: never waits (DCE's teardown calls it with no task).
+/// Calls still in flight on the socket are orphaned: their callers are
+/// gone (a process that exited) or will never be answered.
 pub unsafe extern "C" fn sock_close(s: *mut SimSocket) -> c_int {
-    on_fd(s, SYS_close, [0; 5]) as c_int
+    let Some(fd) = fd_of(s) else {
+        return -EBADF as c_int;
+    };
+    if node::node().is_dead() {
+        return -ENODEV as c_int;
+    }
+    let orphans = call::orphan(fd);
+    let mut req = Request::new(
+        "sock_close",
+        op_close,
+        [fd, c_long::from(orphans), 0, 0, 0, 0],
+    );
+    req.fd = fd;
+    req.wait = Wait::Never;
+    call::call(req).ret as c_int
 }
 
 pub unsafe extern "C" fn sock_recvmsg(s: *mut SimSocket, msg: *mut MsgHdr, flags: c_int) -> isize {
-    on_fd(s, SYS_recvmsg, [msg as c_long, flags.into(), 0, 0, 0]) as isize
+    let wait = wait_unless(flags & MSG_DONTWAIT != 0);
+    let x = [msg as c_long, flags.into(), 0, 0];
+    fd_call("sock_recvmsg", s, SYS_recvmsg, x, wait) as isize
 }
 
 pub unsafe extern "C" fn sock_sendmsg(
@@ -113,7 +207,9 @@ pub unsafe extern "C" fn sock_sendmsg(
     msg: *const MsgHdr,
     flags: c_int,
 ) -> isize {
-    on_fd(s, SYS_sendmsg, [msg as c_long, flags.into(), 0, 0, 0]) as isize
+    let wait = wait_unless(flags & MSG_DONTWAIT != 0);
+    let x = [msg as c_long, flags.into(), 0, 0];
+    fd_call("sock_sendmsg", s, SYS_sendmsg, x, wait) as isize
 }
 
 pub unsafe extern "C" fn sock_getsockname(
@@ -121,7 +217,8 @@ pub unsafe extern "C" fn sock_getsockname(
     name: *mut SockAddr,
     len: *mut c_int,
 ) -> c_int {
-    on_fd(s, SYS_getsockname, [name as c_long, len as c_long, 0, 0, 0]) as c_int
+    let x = [name as c_long, len as c_long, 0, 0];
+    fd_call("sock_getsockname", s, SYS_getsockname, x, Wait::Never) as c_int
 }
 
 pub unsafe extern "C" fn sock_getpeername(
@@ -129,11 +226,19 @@ pub unsafe extern "C" fn sock_getpeername(
     name: *mut SockAddr,
     len: *mut c_int,
 ) -> c_int {
-    on_fd(s, SYS_getpeername, [name as c_long, len as c_long, 0, 0, 0]) as c_int
+    let x = [name as c_long, len as c_long, 0, 0];
+    fd_call("sock_getpeername", s, SYS_getpeername, x, Wait::Never) as c_int
 }
 
 pub unsafe extern "C" fn sock_bind(s: *mut SimSocket, name: *const SockAddr, len: c_int) -> c_int {
-    on_fd(s, SYS_bind, [name as c_long, len.into(), 0, 0, 0]) as c_int
+    let x = [name as c_long, len.into(), 0, 0];
+    fd_call("sock_bind", s, SYS_bind, x, Wait::Never) as c_int
+}
+
+/// `a`: fd, address, length, status flags.
+unsafe fn op_connect(a: &mut Args) -> c_long {
+    let x = a.a;
+    with_status_flags(x[0], x[3], SYS_connect, [x[1], x[2], 0, 0, 0])
 }
 
 pub unsafe extern "C" fn sock_connect(
@@ -142,20 +247,34 @@ pub unsafe extern "C" fn sock_connect(
     len: c_int,
     flags: c_int,
 ) -> c_int {
-    let Some(fd) = fd_of(s) else {
-        return -EBADF as c_int;
-    };
-    with_status_flags(fd, flags, || {
-        sys(SYS_connect, [fd, name as c_long, len.into(), 0, 0, 0])
-    }) as c_int
+    let wait = wait_unless(flags & O_NONBLOCK != 0);
+    let rest = [name as c_long, len.into(), flags.into(), 0, 0];
+    on_socket("sock_connect", s, op_connect, rest, wait).ret as c_int
 }
 
 pub unsafe extern "C" fn sock_listen(s: *mut SimSocket, backlog: c_int) -> c_int {
-    on_fd(s, SYS_listen, [backlog.into(), 0, 0, 0, 0]) as c_int
+    fd_call(
+        "sock_listen",
+        s,
+        SYS_listen,
+        [backlog.into(), 0, 0, 0],
+        Wait::Never,
+    ) as c_int
 }
 
 pub unsafe extern "C" fn sock_shutdown(s: *mut SimSocket, how: c_int) -> c_int {
-    on_fd(s, SYS_shutdown, [how.into(), 0, 0, 0, 0]) as c_int
+    fd_call(
+        "sock_shutdown",
+        s,
+        SYS_shutdown,
+        [how.into(), 0, 0, 0],
+        Wait::Never,
+    ) as c_int
+}
+
+/// `a`: fd, status flags.
+unsafe fn op_accept(a: &mut Args) -> c_long {
+    with_status_flags(a.a[0], a.a[1], SYS_accept4, [0; 5])
 }
 
 pub unsafe extern "C" fn sock_accept(
@@ -169,7 +288,11 @@ pub unsafe extern "C" fn sock_accept(
     if new_socket.is_null() {
         return -EINVAL as c_int;
     }
-    let new_fd = with_status_flags(fd, flags, || sys(SYS_accept4, [fd, 0, 0, 0, 0, 0]));
+    let mut req = Request::new("sock_accept", op_accept, [fd, flags.into(), 0, 0, 0, 0]);
+    req.fd = fd;
+    req.wait = wait_unless(flags & O_NONBLOCK != 0);
+    req.undo = Some(undo_new_fd);
+    let new_fd = call::call(req).ret;
     if new_fd < 0 {
         return new_fd as c_int;
     }
@@ -181,7 +304,8 @@ pub unsafe extern "C" fn sock_accept(
 pub unsafe extern "C" fn sock_ioctl(s: *mut SimSocket, request: c_int, argp: *mut c_char) -> c_int {
     // DCE truncates the request to int; ioctl numbers fit in 32 bits.
     let request = c_long::from(request as u32);
-    on_fd(s, SYS_ioctl, [request, argp as c_long, 0, 0, 0]) as c_int
+    let x = [request, argp as c_long, 0, 0];
+    fd_call("sock_ioctl", s, SYS_ioctl, x, Wait::May) as c_int
 }
 
 pub unsafe extern "C" fn sock_setsockopt(
@@ -191,8 +315,8 @@ pub unsafe extern "C" fn sock_setsockopt(
     value: *const c_void,
     len: c_int,
 ) -> c_int {
-    let args = [level.into(), name.into(), value as c_long, len.into(), 0];
-    on_fd(s, SYS_setsockopt, args) as c_int
+    let x = [level.into(), name.into(), value as c_long, len.into()];
+    fd_call("sock_setsockopt", s, SYS_setsockopt, x, Wait::Never) as c_int
 }
 
 pub unsafe extern "C" fn sock_getsockopt(
@@ -202,8 +326,8 @@ pub unsafe extern "C" fn sock_getsockopt(
     value: *mut c_void,
     len: *mut c_int,
 ) -> c_int {
-    let args = [level.into(), name.into(), value as c_long, len as c_long, 0];
-    on_fd(s, SYS_getsockopt, args) as c_int
+    let x = [level.into(), name.into(), value as c_long, len as c_long];
+    fd_call("sock_getsockopt", s, SYS_getsockopt, x, Wait::Never) as c_int
 }
 
 const POLLERR: c_int = 0x008;
@@ -212,11 +336,26 @@ const POLLNVAL: c_int = 0x020;
 
 /// The kernel's poll callback: tells DCE's `PollTable` (the cookie).
 unsafe extern "C" fn poll_notify(cookie: *mut c_void, key: c_uint) {
-    let (dce, _) = dce();
-    if let Some(poll_event) = dce.poll_event {
-        // SAFETY: `cookie` is DCE's PollTable*, live until sock_pollfreewait
-        // removes this waiter; poll_event is valid in every context.
-        unsafe { poll_event(key as c_int, cookie) };
+    // SAFETY: `cookie` is DCE's PollTable*, registered until
+    // sock_pollfreewait removes this waiter.
+    unsafe { node::dce().poll_event(key as c_int, cookie) };
+}
+
+/// `a`: fd, wanted events, notify function (or 0), cookie; the waiter's
+/// handle comes back in `out[0]`.
+unsafe fn op_poll_add(a: &mut Args) -> c_long {
+    let handle = ptr::addr_of_mut!(a.out[0]);
+    let x = a.a;
+    sys(
+        NR_LKL_POLL_ADD,
+        [x[0], x[1], x[2], x[3], handle as c_long, 0],
+    )
+}
+
+/// A waiter registered for a caller that is gone: removed.
+unsafe fn undo_poll_add(ret: c_long, a: &mut Args) {
+    if ret >= 0 && a.a[2] != 0 && a.out[0] != 0 {
+        sys(NR_LKL_POLL_DEL, [a.out[0], 0, 0, 0, 0, 0]);
     }
 }
 
@@ -232,31 +371,32 @@ pub unsafe extern "C" fn sock_poll(s: *mut SimSocket, r: *mut c_void) {
     }
     // SAFETY: DCE passes its poll_table_ref, valid during the call.
     let (wanted, cookie) = unsafe { ((*r).ret, (*r).opaque) };
-    let Some(fd) = fd_of(s) else {
-        // SAFETY: as above.
-        unsafe {
-            (*r).ret = POLLNVAL;
-            (*r).opaque = ptr::null_mut();
-        }
-        return;
-    };
-    let mut handle: *mut LklPoll = ptr::null_mut();
     let notify: Option<lkl_sys::LklPollNotify> = (!cookie.is_null()).then_some(poll_notify);
-    let ret = sys(
-        NR_LKL_POLL_ADD,
-        [
-            fd,
-            c_long::from(wanted as c_uint),
-            notify.map_or(0, |f| f as usize as c_long),
-            cookie as c_long,
-            ptr::addr_of_mut!(handle) as c_long,
-            0,
-        ],
-    );
-    let (mask, opaque) = match ret {
-        -9 => (POLLNVAL, ptr::null_mut()),
-        r if r < 0 => (POLLERR | POLLHUP, ptr::null_mut()),
-        r => (r as c_int, handle.cast()),
+    let (mask, opaque) = match fd_of(s) {
+        None => (POLLNVAL, ptr::null_mut()),
+        Some(fd) => {
+            let mut req = Request::new(
+                "sock_poll",
+                op_poll_add,
+                [
+                    fd,
+                    c_long::from(wanted as c_uint),
+                    notify.map_or(0, |f| f as usize as c_long),
+                    cookie as c_long,
+                    0,
+                    0,
+                ],
+            );
+            req.fd = fd;
+            req.wait = Wait::Never;
+            req.undo = Some(undo_poll_add);
+            let out = call::call(req);
+            match out.ret {
+                -9 => (POLLNVAL, ptr::null_mut()),
+                r if r < 0 => (POLLERR | POLLHUP, ptr::null_mut()),
+                r => (r as c_int, out.out[0] as *mut c_void),
+            }
+        }
     };
     // SAFETY: as above.
     unsafe {
@@ -265,15 +405,25 @@ pub unsafe extern "C" fn sock_poll(s: *mut SimSocket, r: *mut c_void) {
     }
 }
 
+unsafe fn op_poll_del(a: &mut Args) -> c_long {
+    sys(NR_LKL_POLL_DEL, [a.a[0], 0, 0, 0, 0, 0])
+}
+
 /// `sock_pollfreewait(handle)`: removes a waiter of `sock_poll`; NULL is
-/// fine (DCE passes it when `sock_poll` registered nothing).
+/// fine (DCE passes it when `sock_poll` registered nothing).  Never waits
+/// (DCE's teardown calls it with no task).
 pub unsafe extern "C" fn sock_pollfreewait(handle: *mut c_void) {
     if handle.is_null() {
         return;
     }
-    let ret = sys(NR_LKL_POLL_DEL, [handle as c_long, 0, 0, 0, 0, 0]);
-    if ret < 0 && ret != -19 {
-        log("lkl-dce: sock_pollfreewait");
-        printf_int(c" failed: %d\n".as_ptr(), ret as c_int);
+    let mut req = Request::new(
+        "sock_pollfreewait",
+        op_poll_del,
+        [handle as c_long, 0, 0, 0, 0, 0],
+    );
+    req.wait = Wait::Never;
+    let ret = call::call(req).ret;
+    if ret < 0 && ret != -ENODEV {
+        node::log_int(c"lkl-dce: sock_pollfreewait failed: %d\n", ret as c_int);
     }
 }

@@ -15,11 +15,14 @@
 //!   (an entry that went away reads `-ENOENT`), and the walk allocates
 //!   nothing once the tree has been seen.
 //! * `sys_file_read`/`sys_file_write` use the arch's `lkl_sysctl_get` and
-//!   `lkl_sysctl` under the call guard; as in LibOS, a read includes the
-//!   value's trailing newline.  DCE always passes offset 0; another offset
-//!   is `-EINVAL`.
+//!   `lkl_sysctl`; as in LibOS, a read includes the value's trailing
+//!   newline.  DCE always passes offset 0; another offset is `-EINVAL`.
+//!
+//! Each entry point is one request ([`crate::call`]) that may wait: DCE
+//! makes these calls from its internal tasks.  The walk, DCE's iterator
+//! callbacks included, runs on a worker.
 
-use crate::host::{dce_free, dce_malloc};
+use crate::call::{self, Args, Request};
 use crate::node::{self, log};
 use core::ffi::{c_char, c_int, c_long, c_void};
 use core::mem::size_of;
@@ -80,6 +83,14 @@ fn fnv(bytes: &[u8]) -> usize {
     h as usize
 }
 
+fn dce_malloc(size: usize) -> *mut c_void {
+    node::dce().malloc(size)
+}
+
+fn dce_free(p: *mut c_void) {
+    node::dce().free(p)
+}
+
 fn new_slots(cap: usize) -> *mut *mut SysFile {
     let p = dce_malloc(cap * size_of::<*mut SysFile>()) as *mut *mut SysFile;
     if !p.is_null() {
@@ -122,10 +133,10 @@ unsafe fn grow(t: *mut Table) -> bool {
 /// The handle of `path`, interned on first sight; NULL if out of memory.
 fn intern(path: &[u8]) -> *mut SysFile {
     let n = node::node();
-    // SAFETY: single-threaded access to this node's state and table; slot
-    // pointers are NULL or live SysFiles, never freed.
+    // SAFETY: single-threaded access to this node's table; slot pointers
+    // are NULL or live SysFiles, never freed.
     unsafe {
-        if (*n).sysctl.is_null() {
+        if n.sysctl.get().is_null() {
             let t = dce_malloc(size_of::<Table>()) as *mut Table;
             if t.is_null() {
                 return ptr::null_mut();
@@ -135,9 +146,9 @@ fn intern(path: &[u8]) -> *mut SysFile {
                 cap: 0,
                 used: 0,
             });
-            (*n).sysctl = t.cast();
+            n.sysctl.set(t.cast());
         }
-        let t = (*n).sysctl as *mut Table;
+        let t = n.sysctl.get() as *mut Table;
         if (*t).cap > 0 {
             let mask = (*t).cap - 1;
             let mut i = fnv(path) & mask;
@@ -183,7 +194,7 @@ struct Walk {
 }
 
 fn sys(no: c_long, a: [c_long; 3]) -> c_long {
-    node::syscall(no, [a[0], a[1], a[2], 0, 0, 0])
+    call::syscall(no, [a[0], a[1], a[2], 0, 0, 0])
 }
 
 impl Walk {
@@ -295,6 +306,25 @@ impl Walk {
     }
 }
 
+/// `a[0]`: the walk, on the caller's stack (the caller waits for it).
+unsafe fn op_walk(a: &mut Args) -> c_long {
+    // SAFETY: the Walk of sys_iterate_files, which waits for this request.
+    let w = unsafe { &mut *(a.a[0] as *mut Walk) };
+    let fd = sys(
+        SYS_openat,
+        [
+            AT_FDCWD,
+            w.path.as_ptr() as c_long,
+            O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+        ],
+    );
+    if fd < 0 {
+        return fd;
+    }
+    w.dir(fd, 0);
+    0
+}
+
 /// `sys_iterate_files(iter)`: the whole /proc/sys tree, depth-first.
 pub unsafe extern "C" fn sys_iterate_files(iter: *const SimSysIterator) {
     if iter.is_null() {
@@ -309,23 +339,15 @@ pub unsafe extern "C" fn sys_iterate_files(iter: *const SimSysIterator) {
     let root = b"/proc/sys";
     w.path[..root.len()].copy_from_slice(root);
     w.len = root.len();
-    let fd = sys(
-        SYS_openat,
-        [
-            AT_FDCWD,
-            w.path.as_ptr() as c_long,
-            O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-        ],
-    );
-    if fd < 0 {
-        node::printf_int(
-            c"lkl-dce: cannot open /proc/sys: %d\n".as_ptr(),
-            fd as c_int,
-        );
-        return;
-    }
-    w.dir(fd, 0);
-    if w.failed {
+    let ret = call::call(Request::new(
+        "sys_iterate_files",
+        op_walk,
+        [ptr::addr_of_mut!(w) as c_long, 0, 0, 0, 0, 0],
+    ))
+    .ret;
+    if ret < 0 {
+        node::log_int(c"lkl-dce: cannot walk /proc/sys: %d\n", ret as c_int);
+    } else if w.failed {
         log(
             "lkl-dce: sys_iterate_files: the walk is incomplete (out of memory, a path too \
              long or too deep, or a directory that could not be read)\n",
@@ -333,24 +355,21 @@ pub unsafe extern "C" fn sys_iterate_files(iter: *const SimSysIterator) {
     }
 }
 
-struct Rw {
-    path: *const c_char,
-    buf: *mut c_char,
-    size: c_int,
-    ret: c_int,
+/// `a`: path, buffer, size.
+unsafe fn op_get(a: &mut Args) -> c_long {
+    let x = a.a;
+    // SAFETY: an interned NUL-terminated path and a buffer of `size`
+    // bytes, both alive while the caller waits.
+    c_long::from(unsafe {
+        lkl_sys::lkl_sysctl_get(x[0] as *const c_char, x[1] as *mut c_char, x[2] as c_int)
+    })
 }
 
-unsafe extern "C" fn run_get(ctx: *mut c_void) {
-    let rw = ctx as *mut Rw;
-    // SAFETY: `ctx` is the Rw on sys_file_read's stack; the path is an
-    // interned NUL-terminated string and `buf` holds `size` bytes.
-    unsafe { (*rw).ret = lkl_sys::lkl_sysctl_get((*rw).path, (*rw).buf, (*rw).size) }
-}
-
-unsafe extern "C" fn run_set(ctx: *mut c_void) {
-    let rw = ctx as *mut Rw;
-    // SAFETY: as above; `buf` is a NUL-terminated copy of the value.
-    unsafe { (*rw).ret = lkl_sys::lkl_sysctl((*rw).path, (*rw).buf) }
+/// `a`: path, NUL-terminated value.
+unsafe fn op_set(a: &mut Args) -> c_long {
+    let x = a.a;
+    // SAFETY: as above.
+    c_long::from(unsafe { lkl_sys::lkl_sysctl(x[0] as *const c_char, x[1] as *const c_char) })
 }
 
 fn path_of(file: *const SimSysFile) -> *const c_char {
@@ -373,16 +392,19 @@ pub unsafe extern "C" fn sys_file_read(
     if file.is_null() || buf.is_null() || size <= 1 || offset != 0 {
         return -EINVAL;
     }
-    let mut rw = Rw {
-        path: path_of(file),
-        buf,
-        size: size - 1,
-        ret: -19,
-    };
-    if !node::guarded(run_get, ptr::addr_of_mut!(rw).cast()) {
-        return -19;
-    }
-    match rw.ret {
+    let req = Request::new(
+        "sys_file_read",
+        op_get,
+        [
+            path_of(file) as c_long,
+            buf as c_long,
+            c_long::from(size - 1),
+            0,
+            0,
+            0,
+        ],
+    );
+    match call::call(req).ret as c_int {
         // ERANGE: what fits, NUL-terminated by lkl_sysctl_get.
         -34 => {
             // SAFETY: lkl_sysctl_get wrote a NUL within the size - 1 bytes.
@@ -424,17 +446,15 @@ pub unsafe extern "C" fn sys_file_write(
         ptr::copy_nonoverlapping(buf, copy, len);
         *copy.add(len) = 0;
     }
-    let mut rw = Rw {
-        path: path_of(file),
-        buf: copy,
-        size,
-        ret: -19,
-    };
-    let ran = node::guarded(run_set, ptr::addr_of_mut!(rw).cast());
+    let req = Request::new(
+        "sys_file_write",
+        op_set,
+        [path_of(file) as c_long, copy as c_long, 0, 0, 0, 0],
+    );
+    let ret = call::call(req).ret;
     dce_free(copy.cast());
-    match (ran, rw.ret) {
-        (false, _) => -19,
-        (true, 0) => size,
-        (true, r) => r,
+    match ret {
+        0 => size,
+        r => r as c_int,
     }
 }
