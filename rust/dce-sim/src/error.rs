@@ -36,6 +36,22 @@ pub enum SimError {
     TaskWaitOutsideTask,
     /// `task_yield()` outside a task (event/main context).
     TaskYieldOutsideTask,
+    /// `task_current()` during DCE's teardown, which runs with no current
+    /// task (dce-abi.md §9 H1b).
+    TaskCurrentInTeardown,
+    /// `task_wait()`/`task_yield()` while a Cradle caller's fiberless task
+    /// is the current one (dce-abi.md §9 H1c).
+    WaitOnFiberless {
+        /// `task_wait` or `task_yield`.
+        call: &'static str,
+        /// Node of the caller.
+        node: NodeId,
+    },
+    /// `task_wakeup` on a Cradle caller's fiberless task.
+    WakeupFiberless {
+        /// Raw id of the task.
+        task: u64,
+    },
     /// A kernel task's function returned.
     KernelTaskReturned {
         /// Node of the task.
@@ -175,6 +191,22 @@ impl fmt::Display for SimError {
             SimError::TaskYieldOutsideTask => f.write_str(
                 "task_yield() called in event context (DCE asserts in TaskManager::Yield: no \
                  current Task to re-queue)",
+            ),
+            SimError::TaskCurrentInTeardown => f.write_str(
+                "task_current() during DCE's teardown (sock_close/sock_pollfreewait from \
+                 DceManager::DoDispose, where TaskManager::Current() is NULL: NULL \
+                 dereference)",
+            ),
+            SimError::WaitOnFiberless { call, node } => write!(
+                f,
+                "{call}() on node {node} while a Cradle caller's fiberless task is current \
+                 (DCE asserts m_current != 0 in TaskManager::Sleep, or blocks the wrong fiber \
+                 for ever)"
+            ),
+            SimError::WakeupFiberless { task } => write!(
+                f,
+                "task_wakeup() on task #{task}, a Cradle caller's fiberless task (DCE would \
+                 queue a task that has no fiber: nothing would ever run it)"
             ),
             SimError::KernelTaskReturned { node, task } => write!(
                 f,

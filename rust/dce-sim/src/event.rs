@@ -327,7 +327,7 @@ impl Sim {
             let Some(ev) = fired else { break };
             self.exec.set(Exec {
                 node: Some(ev.node),
-                task: None,
+                ..Exec::default()
             });
             match ev.payload {
                 Action::Call(f) => f(self),

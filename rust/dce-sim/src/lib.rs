@@ -111,6 +111,11 @@ pub(crate) struct Exec {
     pub(crate) node: Option<NodeId>,
     /// The running task; `None` in event context and between runs.
     pub(crate) task: Option<TaskId>,
+    /// A Cradle caller's fiberless task, current while it is entered
+    /// (DCE's "hi task"): `task_current` returns it, waiting is an error.
+    pub(crate) hi: Option<TaskId>,
+    /// DCE's teardown: no current task at all.
+    pub(crate) teardown: bool,
 }
 
 /// Per-node state.

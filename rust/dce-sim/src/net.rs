@@ -205,7 +205,7 @@ impl Host {
 
     fn start_device_task(&self, id: DeviceId, config: DeviceConfig) -> Result<(), SimError> {
         let hp: *const Host = self;
-        self.sim().dtask_start(id.node, move |_: &Sim| {
+        self.dtask(id.node, move |_: &Sim| {
             // SAFETY: the host outlives its simulator's tasks.
             let host = unsafe { &*hp };
             host.create_device(id, config);

@@ -77,6 +77,7 @@
 //! [`boot`]), so that the caller keeps the host, for example to read the
 //! nodes' logs afterwards.
 
+use crate::abi::loader::LoaderMode;
 use crate::abi::{AbiError, Host};
 use crate::apps::ping::{self, PingReport};
 use crate::apps::rtnl::Rtnl;
@@ -1573,12 +1574,24 @@ fn configure(e: &dce_abi::SimExported, plan: &NodePlan) -> Result<(), String> {
 }
 
 /// Creates a [`Host`] with the scenario's seed and loads `library` on one
-/// node per `[[node]]`.
+/// node per `[[node]]`, the way DCE's CoojaLoader does.
 pub fn boot(library: &Path, sc: &Scenario) -> Result<Pin<Box<Host>>, RunError> {
-    let host = Host::new(SimConfig {
-        seed: sc.seed,
-        ..SimConfig::default()
-    })?;
+    boot_with(library, sc, LoaderMode::Cooja)
+}
+
+/// [`boot`] with another loader mode.
+pub fn boot_with(
+    library: &Path,
+    sc: &Scenario,
+    mode: LoaderMode,
+) -> Result<Pin<Box<Host>>, RunError> {
+    let host = Host::with_loader(
+        SimConfig {
+            seed: sc.seed,
+            ..SimConfig::default()
+        },
+        mode,
+    )?;
     for _ in &sc.nodes {
         host.load_node_library(library)?;
     }
@@ -1675,7 +1688,8 @@ pub fn run_on(host: &Host, sc: &Scenario) -> Result<Report, RunError> {
         })?;
         let results = results.clone();
         sim.schedule(node, 0, move |sim| {
-            let r = sim.dtask_start(node, move |_| {
+            let stack = sim.config().task_stack_size;
+            let r = sim.atask_start(node, stack, move |_| {
                 let r = configure(&e, &plan);
                 results.borrow_mut()[i] = Some(r);
             });
@@ -1722,7 +1736,8 @@ pub fn run_on(host: &Host, sc: &Scenario) -> Result<Report, RunError> {
         let st = st.clone();
         let kind = app.kind;
         sim.schedule(node, app.at_ns.saturating_sub(now), move |sim| {
-            let r = sim.dtask_start(node, move |sim| {
+            let stack = sim.config().task_stack_size;
+            let r = sim.atask_start(node, stack, move |sim| {
                 *st.status.borrow_mut() = AppStatus::Running;
                 let clock = || sim.now();
                 let any = |port| SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port);
@@ -1758,7 +1773,12 @@ pub fn run_on(host: &Host, sc: &Scenario) -> Result<Report, RunError> {
         })?;
     }
 
-    let result = host.run_until(sc.duration_ns.max(now));
+    let mut result = host.run_until(sc.duration_ns.max(now));
+    // The simulation is over: DCE's teardown closes what the programs
+    // left open, with no current task.
+    if result.is_ok() {
+        result = host.teardown();
+    }
     let pcap = if sc.pcap.is_some() {
         host.finish_pcap()
     } else {

@@ -171,7 +171,15 @@ impl Host {
         node: NodeId,
         f: impl FnOnce(&SimExported) -> Result<T, SysctlError> + 'static,
     ) -> Result<Pending<T>, SimError> {
-        self.start_task(node, 0, move |_, e| f(&e))
+        let out: Pending<T> = std::rc::Rc::new(std::cell::RefCell::new(None));
+        let slot = out.clone();
+        let Some(e) = self.exported(node) else {
+            return Ok(out);
+        };
+        self.dtask(node, move |_| {
+            *slot.borrow_mut() = Some(f(&e));
+        })?;
+        Ok(out)
     }
 
     /// Writes `value` to sysctl `path` (DCE's dotted form) in a new D-task

@@ -22,7 +22,22 @@
 //! [`SimError::KernelTaskReturned`].  A **one-shot** D-task (DCE-internal:
 //! `sim_init`, `dev_create`, sysctl) ends when its function returns; its
 //! handle is then dead and waking it is [`SimError::WakeupDeadTask`] (DCE
-//! frees the `Task*`: §9 H2).
+//! frees the `Task*`: §9 H2).  An **application** task (A-task, a program's
+//! thread) ends the same way.  A **fiberless** task is what DCE's Cradle
+//! enters when ns-3 code calls the library with no fiber
+//! ([`Sim::with_fiberless_task`]): it is current while entered, and waiting
+//! in it or waking it is a hard error.
+//!
+//! Like DCE's tasks, a task may carry a *switch notifier*
+//! ([`Sim::set_switch_notifier`]), called every time the task is switched
+//! in: the ABI layer gives one to kernel and DCE-internal tasks, which
+//! swaps their node's library segment in (dce-abi.md §4.2), and none to
+//! application tasks, which DCE switches in without touching the kernel's
+//! segment (§9 H1).
+//!
+//! DCE's teardown ([`Sim::in_teardown`]) runs with no current task at
+//! all, and deletes the tasks of programs still running
+//! ([`Sim::kill_task`]).
 //!
 //! Context switches use [`corosensei`].  Why that crate: it is maintained
 //! (by the author of `hashbrown` and `parking_lot`, used in production by
@@ -40,6 +55,10 @@ use crate::{Exec, NodeId, Sim, SimError, State};
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+
+/// What runs every time a task is switched in.
+pub type SwitchNotifier = Rc<dyn Fn()>;
 
 /// Handle of a task (DCE's `Task*`).  Ids are unique within a simulator and
 /// never reused.
@@ -66,6 +85,10 @@ pub enum TaskKind {
     /// D-task: DCE-internal one-shot task; it ends when its function
     /// returns.
     OneShot,
+    /// A-task: a program's thread; it ends when its function returns.
+    Application,
+    /// A Cradle caller's task: no fiber, never runs on its own.
+    Fiberless,
 }
 
 /// State of a live task.
@@ -92,6 +115,8 @@ struct TaskRec {
     // Its stack may hold foreign (C) frames, which must not be unwound:
     // such a fiber is reset, not unwound, when the simulator is dropped.
     no_unwind: bool,
+    // Called when the task is switched in.
+    notifier: Option<SwitchNotifier>,
 }
 
 /// All tasks of a simulator.
@@ -211,17 +236,130 @@ impl Sim {
                 fiber: Some(fiber),
                 yielder: core::ptr::null(),
                 no_unwind: false,
+                notifier: None,
             },
         );
         enqueue(&mut st, node, id);
         Ok(id)
     }
 
+    /// Starts an application task (A-task) on `node` with `stack_size`.
+    pub fn atask_start(
+        &self,
+        node: NodeId,
+        stack_size: usize,
+        f: impl FnOnce(&Sim) + 'static,
+    ) -> Result<TaskId, SimError> {
+        self.task_spawn(node, TaskKind::Application, stack_size, f)
+    }
+
+    /// Sets what runs every time `task` is switched in (DCE's
+    /// `Task::SetSwitchNotifier`).
+    pub fn set_switch_notifier(&self, task: TaskId, notifier: SwitchNotifier) {
+        if let Some(rec) = self.st.borrow_mut().tasks.map.get_mut(&task.0) {
+            rec.notifier = Some(notifier);
+        }
+    }
+
+    /// A Cradle caller's task on `node`: it has no fiber and only becomes
+    /// current inside [`with_fiberless_task`](Sim::with_fiberless_task).
+    pub fn fiberless_task_create(&self, node: NodeId) -> Result<TaskId, SimError> {
+        self.check_node(node)?;
+        let mut st = self.st.borrow_mut();
+        let id = TaskId(st.tasks.next);
+        st.tasks.next += 1;
+        st.tasks.map.insert(
+            id.0,
+            TaskRec {
+                node,
+                kind: TaskKind::Fiberless,
+                state: TaskState::Running,
+                fiber: None,
+                yielder: core::ptr::null(),
+                no_unwind: false,
+                notifier: None,
+            },
+        );
+        Ok(id)
+    }
+
+    /// Runs `f` with the fiberless task `hi` current, as DCE's
+    /// `EnterHiTask`/`LeaveHiTask` around a Cradle call: from an event or
+    /// a task of its node.
+    pub fn with_fiberless_task<R>(&self, hi: TaskId, f: impl FnOnce() -> R) -> R {
+        let before = self.exec.get();
+        self.exec.set(Exec {
+            hi: Some(hi),
+            ..before
+        });
+        let r = f();
+        self.exec.set(before);
+        r
+    }
+
+    /// Runs `f` as DCE's teardown runs on `node`: its node is current, no
+    /// task is (`task_current` is a hard error).  Only between runs.
+    pub fn in_teardown<R>(&self, node: NodeId, f: impl FnOnce() -> R) -> R {
+        let before = self.exec.get();
+        self.exec.set(Exec {
+            node: Some(node),
+            task: None,
+            hi: None,
+            teardown: true,
+        });
+        let r = f();
+        self.exec.set(before);
+        r
+    }
+
+    /// Deletes `task` as DCE deletes the thread of a program that exits or
+    /// is torn down: whatever it was doing is abandoned (its stack is not
+    /// unwound) and waking it later is [`SimError::WakeupDeadTask`].  Not
+    /// for the running task.
+    pub fn kill_task(&self, task: TaskId) {
+        if self.exec.get().task == Some(task) {
+            return;
+        }
+        let rec = {
+            let mut st = self.st.borrow_mut();
+            let Some(rec) = st.tasks.map.remove(&task.0) else {
+                return;
+            };
+            let tm = &mut st.nodes[rec.node.0 as usize].tm;
+            tm.runq.retain(|t| *t != task);
+            rec
+        };
+        if let Some(mut fiber) = rec.fiber {
+            if fiber.started() && !fiber.done() {
+                // SAFETY: the fiber is suspended and will never be resumed;
+                // its frames (the program's and the library's) are
+                // abandoned as DCE abandons a deleted thread's stack.
+                unsafe { fiber.force_reset() };
+            }
+            drop(fiber);
+        }
+    }
+
+    /// Live application tasks of `node`.
+    pub fn application_tasks(&self, node: NodeId) -> Vec<TaskId> {
+        let st = self.st.borrow();
+        st.tasks
+            .map
+            .iter()
+            .filter(|(_, r)| r.node == node && r.kind == TaskKind::Application)
+            .map(|(id, _)| TaskId(*id))
+            .collect()
+    }
+
     /// The running task: DCE's `task_current`.  Only valid inside a task;
     /// in event context DCE dereferences a NULL `Task*`, so here it is
     /// [`SimError::TaskCurrentOutsideTask`].
     pub fn task_current(&self) -> Result<TaskId, SimError> {
-        match self.exec.get().task {
+        let exec = self.exec.get();
+        if exec.teardown {
+            return self.fail(SimError::TaskCurrentInTeardown);
+        }
+        match exec.hi.or(exec.task) {
             Some(t) => Ok(t),
             None => self.fail(SimError::TaskCurrentOutsideTask),
         }
@@ -246,7 +384,17 @@ impl Sim {
     }
 
     fn suspend_current(&self, to: TaskState) -> Result<(), SimError> {
-        let Some(t) = self.exec.get().task else {
+        let exec = self.exec.get();
+        if let (Some(_), Some(node)) = (exec.hi, exec.node) {
+            return self.fail(SimError::WaitOnFiberless {
+                call: match to {
+                    TaskState::Blocked => "task_wait",
+                    _ => "task_yield",
+                },
+                node,
+            });
+        }
+        let Some(t) = exec.task else {
             return self.fail(match to {
                 TaskState::Blocked => SimError::TaskWaitOutsideTask,
                 _ => SimError::TaskYieldOutsideTask,
@@ -292,6 +440,10 @@ impl Sim {
                 owner,
                 task: task.0,
             });
+        }
+        if rec.kind == TaskKind::Fiberless {
+            drop(st);
+            return self.fail(SimError::WakeupFiberless { task: task.0 });
         }
         if rec.state != TaskState::Blocked {
             return Ok(false);
@@ -351,7 +503,7 @@ impl Sim {
     /// The task-manager event of `node`: runs one slice of the first queued
     /// task.
     pub(crate) fn run_task_slice(&self, node: NodeId) {
-        let (t, mut fiber) = {
+        let (t, mut fiber, notifier) = {
             let st = &mut *self.st.borrow_mut();
             let tm = &mut st.nodes[node.0 as usize].tm;
             tm.sched_pending = false;
@@ -361,16 +513,21 @@ impl Sim {
             (
                 t,
                 rec.fiber.take().expect("a queued task's fiber is at home"),
+                rec.notifier.clone(),
             )
         };
         self.exec.set(Exec {
             node: Some(node),
             task: Some(t),
+            ..Exec::default()
         });
+        if let Some(n) = notifier {
+            n();
+        }
         let result = fiber.resume(());
         self.exec.set(Exec {
             node: Some(node),
-            task: None,
+            ..Exec::default()
         });
         let mut st = self.st.borrow_mut();
         let ended = match result {

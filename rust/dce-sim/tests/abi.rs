@@ -1,6 +1,8 @@
 //! The ABI layer against a fake kernel library (tests/fake/fake_kernel.c),
 //! compiled here with the host `cc` into one shared object per variant.
 
+use dce_sim::abi::loader::LoadError;
+use dce_sim::abi::observe::Recorder;
 use dce_sim::abi::{AbiError, Host};
 use dce_sim::{NodeId, SimConfig, SimError};
 use std::path::{Path, PathBuf};
@@ -176,7 +178,7 @@ fn library_without_sim_init_is_refused() {
     let _g = lock();
     let host = Host::new(SimConfig::default()).unwrap();
     let e = host.load_node_library(&lib).unwrap_err();
-    assert!(matches!(e, AbiError::NoSimInit { .. }));
+    assert!(matches!(e, AbiError::Load(LoadError::NoSimInit { .. })));
     assert!(
         e.to_string().ends_with(
             "has no `sim_init` symbol (DCE raises NS_FATAL_ERROR: not a kernel library)"
@@ -193,7 +195,7 @@ fn missing_file_is_refused() {
     let e = host
         .load_node_library(Path::new("/nonexistent/liblkl.so"))
         .unwrap_err();
-    assert!(matches!(e, AbiError::Io { .. }), "{e}");
+    assert!(matches!(e, AbiError::Load(LoadError::Io { .. })), "{e}");
 }
 
 fn expect_hard_error(lib: &Path, until: u64) -> (SimError, String) {
@@ -266,6 +268,8 @@ fn other_imports_behave_like_dce() {
     let lib = fake_lib("exercise", &["EXERCISE"]);
     let _g = lock();
     let host = boot(&lib, 1, 1);
+    let rec = std::rc::Rc::new(Recorder::default());
+    host.observe(rec.clone());
     // DCE creates the node's devices right after sim_init; dev_xmit finds
     // this one again through the library's dev_get_private.
     let dev = host
@@ -284,12 +288,12 @@ fn other_imports_behave_like_dce() {
         "{log}"
     );
     expected_ticks(&log, 3);
-    let frames = host.frames(NodeId(0));
+    let frames = rec.frames(NodeId(0));
     assert_eq!(frames.len(), 1);
     assert_eq!(frames[0].time, SEC);
     assert_eq!(frames[0].dev, 0x40);
     assert_eq!(frames[0].data, vec![0xab; 60]);
-    let polls = host.poll_events();
+    let polls = rec.poll_events();
     assert_eq!(polls.len(), 1);
     assert_eq!(
         (

@@ -3,7 +3,7 @@
 //! through `SimExported` only, as DCE programs do.
 
 mod common;
-use common::{boot, lock, MS, SEC};
+use common::{boot, lock, record, MS, SEC};
 
 use dce_sim::abi::Host;
 use dce_sim::apps::{
@@ -161,9 +161,10 @@ fn ping_rtt_is_twice_the_delay_plus_serialization() {
         ..PointToPointConfig::default()
     };
     let (host, a, b) = two_nodes(cfg);
+    let rec = record(&host);
     // As DCE's ping: poll() on the raw socket, with timeouts.
     let hp: *const Host = &*host;
-    let polls_before = host.poll_events().len();
+    let polls_before = rec.poll_events().len();
     let report = run_task(&host, NodeId(0), 0, move |sim, e| {
         ping::ping_with_poll(
             // SAFETY: the host outlives the tasks of its simulator.
@@ -182,7 +183,7 @@ fn ping_rtt_is_twice_the_delay_plus_serialization() {
     assert_eq!(report.replies.len(), 10, "{report:?}");
     // Each reply woke the poll through poll_event; poll timeouts are exact,
     // so the requests left exactly 1 s apart.
-    assert!(host.poll_events().len() >= polls_before + 10);
+    assert!(rec.poll_events().len() >= polls_before + 10);
     assert!(
         report.sent_at_ns.windows(2).all(|w| w[1] - w[0] == SEC),
         "{report:?}"
@@ -772,6 +773,7 @@ fn socket_api_edges_follow_dce_conventions() {
         ..PointToPointConfig::default()
     };
     let (host, _, _) = two_nodes(cfg);
+    let rec = record(&host);
     // A listener on the peer that never accepts.
     let _listener = run_task(&host, NodeId(1), 0, |_, e| {
         let l = Socket::new(&e, libc::AF_INET, libc::SOCK_STREAM, 0).expect("socket");
@@ -810,7 +812,7 @@ fn socket_api_edges_follow_dce_conventions() {
         }
     );
     // Every waiter was released before its table: no poll_event after.
-    assert!(!host.poll_events().is_empty());
+    assert!(!rec.poll_events().is_empty());
 }
 
 #[test]
@@ -819,6 +821,7 @@ fn device_flags_stats_mtu_ioctls_and_destroy() {
     use dce_sim::net::DeviceConfig as Dc;
     let _g = lock();
     let host = boot(2, 1);
+    let rec = record(&host);
     let p2p = host
         .add_device(NodeId(0), Dc::point_to_point(mac(0, 0)))
         .expect("device");
@@ -887,7 +890,7 @@ fn device_flags_stats_mtu_ioctls_and_destroy() {
             .bytes,
         100_000
     );
-    assert!(host.frames(NodeId(0)).iter().all(|f| f.data.len() <= 1514));
+    assert!(rec.frames(NodeId(0)).iter().all(|f| f.data.len() <= 1514));
     let k = kernel_stats(&host, NodeId(0), "sim0");
     let d = host.device_stats(p2p);
     assert_eq!(
@@ -992,6 +995,7 @@ fn device_flags_stats_mtu_ioctls_and_destroy() {
 fn a_segment_uses_arp_and_drops_frames_for_other_hosts() {
     let _g = lock();
     let host = boot(3, 1);
+    let rec = record(&host);
     let devs: Vec<DeviceId> = (0..3)
         .map(|i| {
             host.add_device(NodeId(i), DeviceConfig::csma(mac(i, 0)))
@@ -1030,7 +1034,7 @@ fn a_segment_uses_arp_and_drops_frames_for_other_hosts() {
     let report = report.borrow_mut().take().expect("ran").expect("ping");
     assert_eq!(report.replies.len(), 3, "{report:?}");
     // ARP went first: the first frame node 0 sent is an ARP request.
-    let first = &host.frames(NodeId(0))[0].data;
+    let first = &rec.frames(NodeId(0))[0].data;
     assert_eq!(&first[12..14], &[0x08, 0x06]);
     assert_eq!(&first[0..6], &[0xff; 6]);
     // Node 2 saw every frame of the conversation but sent nothing: not
@@ -1225,13 +1229,14 @@ fn zero_checksum_echo(dst_mac: [u8; 6], src_mac: [u8; 6]) -> Vec<u8> {
 fn frames_with_zero_checksums_are_accepted_oversize_ones_dropped() {
     let _g = lock();
     let (host, _, b) = two_nodes(PointToPointConfig::default());
+    let rec = record(&host);
     let e = host.exported(NodeId(1)).expect("node 1");
     let dev = host.simdevice(b);
     let frame = zero_checksum_echo(mac(1, 0), mac(0, 0));
     // Also a frame longer than MTU + 14 + a VLAN tag: dropped, counted.
     let mut oversize = frame.clone();
     oversize.resize(1500 + 14 + 4 + 1, 0);
-    let sent_before = host.frames(NodeId(1)).len();
+    let sent_before = rec.frames(NodeId(1)).len();
     host.sim()
         .schedule(NodeId(1), 0, move |_| {
             for f in [oversize, frame] {
@@ -1248,7 +1253,7 @@ fn frames_with_zero_checksums_are_accepted_oversize_ones_dropped() {
     run(&host, host.sim().now() + MS);
     // Node 1 answered: an echo reply to 10.1.1.1 with the same id, sequence
     // and data, and with real checksums.
-    let frames = host.frames(NodeId(1));
+    let frames = rec.frames(NodeId(1));
     let reply = frames[sent_before..]
         .iter()
         .map(|f| &f.data)

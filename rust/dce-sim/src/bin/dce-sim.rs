@@ -1,14 +1,15 @@
-//! `dce-sim`: boots N nodes, each with its own copy of a kernel library,
-//! the way ns-3-dce does, and runs them to a virtual time; or runs a
-//! scenario file (`--scenario`, see `dce_sim::scenario`) and prints its
-//! report.
+//! `dce-sim`: boots N nodes on a kernel library, loaded the way ns-3-dce
+//! does (one copy, its writable segment swapped per node), and runs them
+//! to a virtual time; or runs a scenario file (`--scenario`, see
+//! `dce_sim::scenario`) and prints its report.
 //!
 //! Exit codes: 0 on success, 1 when the simulation fails (a hard error, a
 //! library that cannot be loaded, a node that cannot be configured), 2 for
 //! bad arguments or a bad scenario file (with a one-line message on
 //! stderr).
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
+use dce_sim::abi::loader::LoaderMode;
 use dce_sim::abi::Host;
 use dce_sim::scenario::{self, Scenario};
 use dce_sim::{NodeId, SimConfig};
@@ -50,9 +51,46 @@ struct Args {
     /// Number of trailing log lines to print per node (--nodes).
     #[arg(long, default_value_t = 5)]
     tail: usize,
-    /// Also print wall-clock and memory figures (not deterministic)
+    /// Also print wall-clock and memory figures (not deterministic) and
+    /// what the loader copied
     #[arg(long)]
     stats: bool,
+    /// How the library is loaded: `cooja` (one copy, its writable segment
+    /// swapped per node, as ns-3-dce 1.12 does) or `copies` (one copy per
+    /// node, nothing swapped)
+    #[arg(long, value_enum, default_value_t = Loader::Cooja)]
+    loader: Loader,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Loader {
+    Cooja,
+    Copies,
+}
+
+impl From<Loader> for LoaderMode {
+    fn from(l: Loader) -> Self {
+        match l {
+            Loader::Cooja => LoaderMode::Cooja,
+            Loader::Copies => LoaderMode::Copies,
+        }
+    }
+}
+
+/// One line per node: what the loader swapped.
+fn print_swaps(host: &Host, nodes: usize) {
+    println!(
+        "loader: {:?}, {} bytes swapped per switch",
+        host.loader_mode(),
+        host.swapped_segment_bytes()
+    );
+    for i in 0..nodes {
+        let s = host.swap_stats(NodeId(i as u32));
+        println!(
+            "  node {i}: {} swaps in, {} bytes copied",
+            s.swaps_in, s.bytes_copied
+        );
+    }
 }
 
 /// `--until`: seconds as a number, or a duration with a unit.
@@ -97,7 +135,7 @@ fn run_scenario(args: &Args, file: &Path) -> ExitCode {
         sc.pcap = Some(dir.clone());
     }
     let wall = std::time::Instant::now();
-    let host = match scenario::boot(&args.library, &sc) {
+    let host = match scenario::boot_with(&args.library, &sc, args.loader.into()) {
         Ok(h) => h,
         Err(e) => {
             eprintln!("dce-sim: {e}");
@@ -130,6 +168,7 @@ fn run_scenario(args: &Args, file: &Path) -> ExitCode {
             run_wall.as_secs_f64() * 1e3,
             peak_rss_kib().unwrap_or(0)
         );
+        print_swaps(&host, sc.nodes.len());
     }
     code
 }
@@ -158,10 +197,13 @@ fn main() -> ExitCode {
         }
     };
     let nodes = args.nodes.unwrap_or(1);
-    let host = match Host::new(SimConfig {
-        seed: args.seed.unwrap_or(1),
-        ..SimConfig::default()
-    }) {
+    let host = match Host::with_loader(
+        SimConfig {
+            seed: args.seed.unwrap_or(1),
+            ..SimConfig::default()
+        },
+        args.loader.into(),
+    ) {
         Ok(h) => h,
         Err(e) => {
             eprintln!("dce-sim: {e}");
@@ -198,9 +240,8 @@ fn main() -> ExitCode {
         let log = host.node_log(node);
         let events = host.sim().events_processed(node).unwrap_or(0);
         println!(
-            "node {i}: {events} events, initialized: {}, {} frames sent",
+            "node {i}: {events} events, initialized: {}",
             host.node_initialized(node),
-            host.frames(node).len()
         );
         let lines: Vec<&str> = log.lines().collect();
         for l in &lines[lines.len().saturating_sub(args.tail)..] {
@@ -226,6 +267,10 @@ fn main() -> ExitCode {
             peak_rss_kib().unwrap_or(0),
             peak_rss_kib().unwrap_or(0) as f64 / per
         );
+        print_swaps(&host, nodes as usize);
+    }
+    if result.is_ok() {
+        result = host.teardown();
     }
     match result {
         Ok(()) => ExitCode::SUCCESS,

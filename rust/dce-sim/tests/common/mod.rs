@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test crate uses a different subset
 
+use dce_sim::abi::observe::Recorder;
 use dce_sim::abi::Host;
 use dce_sim::{NodeId, SimConfig};
 use std::path::PathBuf;
@@ -45,4 +46,11 @@ pub fn boot(nodes: u32, seed: u64) -> Pin<Box<Host>> {
         assert_eq!(host.load_node_library(&lib).expect("load"), NodeId(i));
     }
     host
+}
+
+/// Installs a [`Recorder`] on `host`: every frame and poll event from now.
+pub fn record(host: &Host) -> std::rc::Rc<Recorder> {
+    let rec = std::rc::Rc::new(Recorder::default());
+    host.observe(rec.clone());
+    rec
 }
