@@ -15,6 +15,7 @@
 #include <linux/sched/task.h>
 #include <linux/sched/signal.h>
 #include <linux/pid.h>
+#include <linux/rcupdate.h>
 #include <linux/task_work.h>
 #include <linux/kthread.h>
 #include <asm/host_ops.h>
@@ -152,6 +153,17 @@ long lkl_syscall(long no, long *params)
 
 	ret = run_syscall(no, params);
 	task_work_run();
+
+	/*
+	 * Back to the host program: a quiescent state, as a return to user
+	 * mode is.  A host task may stay current across many calls, and in a
+	 * host whose time does not pass while it runs (virtual time) no tick
+	 * comes either: without this, grace periods would never end and
+	 * memory freed with RCU (every closed socket's inode) would pile up.
+	 */
+	local_irq_disable();
+	rcu_note_context_switch(false);
+	local_irq_enable();
 
 	lkl_cpu_put();
 	return ret;
