@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A few counters of the kernel as read-only sysctls, for hosts that reach
+ * the kernel only through sysctl (ns-3-dce: no file system calls, so no
+ * /proc/meminfo):
+ *
+ *   lkl.nr_threads	tasks alive (the "nr_threads" of fork.c)
+ *   lkl.mem_free_kb	MemFree of /proc/meminfo
+ *   lkl.slab_kb	Slab of /proc/meminfo (reclaimable + unreclaimable)
+ *
+ * A host that starts and ends many of its own threads or tasks checks with
+ * them that the kernel's tasks and memory stay flat.
+ */
+
+#include <linux/init.h>
+#include <linux/mm.h>
+#include <linux/sched/stat.h>
+#include <linux/sysctl.h>
+#include <linux/vmstat.h>
+
+static unsigned long stat_nr_threads(void)
+{
+	return nr_threads;
+}
+
+static unsigned long stat_mem_free_kb(void)
+{
+	return global_zone_page_state(NR_FREE_PAGES) << (PAGE_SHIFT - 10);
+}
+
+static unsigned long stat_slab_kb(void)
+{
+	return (global_node_page_state_pages(NR_SLAB_RECLAIMABLE_B) +
+		global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B))
+		<< (PAGE_SHIFT - 10);
+}
+
+/* @table->extra1 is the counter's function: its value, read now. */
+static int stat_handler(const struct ctl_table *table, int write,
+			void *buffer, size_t *lenp, loff_t *ppos)
+{
+	unsigned long (*read)(void) = table->extra1;
+	unsigned long val = read();
+	struct ctl_table t = *table;
+
+	if (write)
+		return -EPERM;
+	t.data = &val;
+	t.maxlen = sizeof(val);
+	t.extra1 = NULL;
+	return proc_doulongvec_minmax(&t, write, buffer, lenp, ppos);
+}
+
+#define STAT(name, fn)					\
+	{						\
+		.procname	= name,			\
+		.mode		= 0444,			\
+		.proc_handler	= stat_handler,		\
+		.extra1		= fn,			\
+	}
+
+static struct ctl_table stat_table[] = {
+	STAT("nr_threads", stat_nr_threads),
+	STAT("mem_free_kb", stat_mem_free_kb),
+	STAT("slab_kb", stat_slab_kb),
+};
+
+static int __init stat_init(void)
+{
+	register_sysctl_init("lkl", stat_table);
+	return 0;
+}
+late_initcall(stat_init);
