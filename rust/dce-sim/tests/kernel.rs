@@ -103,7 +103,7 @@ fn loopback_stamp_at_node(
     let result = out.clone();
     host.sim()
         .schedule(node, at - host.sim().now(), move |sim| {
-            sim.dtask_start(node, move |_| {
+            sim.atask_start(node, 1 << 17, move |_| {
                 let r = loopback_roundtrip(&exported);
                 *result.borrow_mut() = Some(r);
             })
@@ -222,7 +222,7 @@ fn ephemeral_port(seed: u64) -> u16 {
     let out = port.clone();
     host.sim()
         .schedule(NodeId(0), SEC / 2, move |sim| {
-            sim.dtask_start(NodeId(0), move |_| out.set(bound_port(&exported)))
+            sim.atask_start(NodeId(0), 1 << 17, move |_| out.set(bound_port(&exported)))
                 .expect("task");
         })
         .expect("schedule");
@@ -351,7 +351,7 @@ fn blocked_receiver(host: &Host, node: NodeId) -> std::rc::Rc<std::cell::Cell<Op
     let result = out.clone();
     host.sim()
         .schedule(node, 0, move |sim| {
-            sim.dtask_start(node, move |_| {
+            sim.atask_start(node, 1 << 17, move |_| {
                 // SAFETY: DCE-style calls from one of the node's tasks, with
                 // pointers to live locals of the right types and sizes.
                 unsafe {
@@ -392,7 +392,7 @@ fn a_kernel_panic_stops_one_node_only() {
     let out = seen.clone();
     host.sim()
         .schedule(NodeId(0), 0, move |sim| {
-            sim.dtask_start(NodeId(0), move |_| {
+            sim.atask_start(NodeId(0), 1 << 17, move |_| {
                 *out.borrow_mut() = Some(exhaust_kernel_memory(&e0));
             })
             .expect("task");
@@ -419,7 +419,7 @@ fn a_kernel_panic_stops_one_node_only() {
     let out = later.clone();
     host.sim()
         .schedule(NodeId(0), 0, move |sim| {
-            sim.dtask_start(NodeId(0), move |_| {
+            sim.atask_start(NodeId(0), 1 << 17, move |_| {
                 let mut s: *mut dce_abi::SimSocket = std::ptr::null_mut();
                 // SAFETY: a DCE-style call with a pointer to a live local.
                 out.set(unsafe {

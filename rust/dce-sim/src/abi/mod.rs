@@ -397,6 +397,13 @@ impl Host {
         })
     }
 
+    /// Sockets the node's programs have open (DCE's file descriptors of
+    /// kernel sockets): opened through [`exported`](Self::exported), not
+    /// yet closed.
+    pub fn open_sockets(&self, node: NodeId) -> usize {
+        self.ctx(node).map_or(0, |c| c.sockets.borrow().len())
+    }
+
     /// What the loader did for `node` (zero under
     /// [`LoaderMode::Copies`]).
     pub fn swap_stats(&self, node: NodeId) -> SwapStats {

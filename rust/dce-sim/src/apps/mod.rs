@@ -13,18 +13,14 @@
 //! # Calling context
 //!
 //! Everything here must run **inside a task of the node** whose table is
-//! used (the A-task context of DCE): a task started with
-//! [`Sim::dtask_start`](crate::Sim::dtask_start) or
-//! [`Sim::task_spawn`](crate::Sim::task_spawn) on that node, for example
+//! used, as a program's thread (DCE's A-task): a task started with
+//! [`Host::start_task`](crate::abi::Host::start_task), for example
 //!
 //! ```ignore
-//! let e = host.exported(node).unwrap();
-//! host.sim().schedule(node, 0, move |sim| {
-//!     sim.dtask_start(node, move |sim| {
-//!         let mut ip = Rtnl::open(&e).unwrap();
-//!         ip.link_set(1, true, None).unwrap();
-//!         let report = ping(&e, "127.0.0.1".parse().unwrap(), 3, SEC, SEC, || sim.now());
-//!     }).unwrap();
+//! host.start_task(node, 0, move |sim, e| {
+//!     let mut ip = Rtnl::open(&e).unwrap();
+//!     ip.link_set(1, true, None).unwrap();
+//!     ping(&e, "127.0.0.1".parse().unwrap(), 3, SEC, SEC, || sim.now())
 //! }).unwrap();
 //! ```
 //!

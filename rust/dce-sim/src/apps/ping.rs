@@ -104,7 +104,7 @@ fn echo_data(sent_ns: u64) -> [u8; PING_DATA_LEN] {
 
 /// An echo request; the checksum is filled in for ICMP (v4) and left 0
 /// for ICMPv6, where the kernel computes it over the pseudo-header.
-fn echo_request(v6: bool, seq: u16, sent_ns: u64) -> Vec<u8> {
+pub fn echo_request(v6: bool, seq: u16, sent_ns: u64) -> Vec<u8> {
     let mut p = Vec::with_capacity(8 + PING_DATA_LEN);
     p.push(if v6 { ICMPV6_ECHO_REQUEST } else { ICMP_ECHO });
     p.push(0); // code

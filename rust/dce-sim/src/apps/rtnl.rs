@@ -734,27 +734,7 @@ impl Rtnl {
         let head = IfAddrMsg::default().to_bytes();
         let mut out = Vec::new();
         for p in self.dump(libc::RTM_GETADDR, &head)? {
-            let ifa = IfAddrMsg::parse(&p).ok_or(EPROTO)?;
-            let (mut local, mut address, mut flags) = (None, None, u32::from(ifa.flags));
-            for (ty, v) in attrs(p.get(nlmsg_align(IfAddrMsg::LEN)..).unwrap_or(&[])) {
-                match ty {
-                    libc::IFA_LOCAL => local = ip_from(ifa.family, v),
-                    libc::IFA_ADDRESS => address = ip_from(ifa.family, v),
-                    IFA_FLAGS => flags = u32_at(v, 0).ok_or(EPROTO)?,
-                    _ => {}
-                }
-            }
-            let Some(addr) = local.or(address) else {
-                continue; // Not an IP address family.
-            };
-            out.push(Addr {
-                index: ifa.index,
-                family: i32::from(ifa.family),
-                addr,
-                prefix_len: ifa.prefix_len,
-                scope: ifa.scope,
-                flags,
-            });
+            out.extend(Addr::parse(&p)?);
         }
         Ok(out)
     }
@@ -811,34 +791,120 @@ impl Rtnl {
         .to_bytes();
         let mut out = Vec::new();
         for p in self.dump(libc::RTM_GETROUTE, &head)? {
-            let rtm = RtMsg::parse(&p).ok_or(EPROTO)?;
-            let unspecified = match i32::from(rtm.family) {
-                libc::AF_INET => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-                libc::AF_INET6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-                _ => continue,
-            };
-            let mut route = Route {
-                dst: unspecified,
-                prefix_len: rtm.dst_len,
-                gateway: None,
-                oif: None,
-                table: u32::from(rtm.table),
-                protocol: rtm.protocol,
-                scope: rtm.scope,
-                kind: rtm.kind,
-            };
-            for (ty, v) in attrs(p.get(nlmsg_align(RtMsg::LEN)..).unwrap_or(&[])) {
-                match ty {
-                    libc::RTA_DST => route.dst = ip_from(rtm.family, v).ok_or(EPROTO)?,
-                    libc::RTA_GATEWAY => {
-                        route.gateway = Some(ip_from(rtm.family, v).ok_or(EPROTO)?)
-                    }
-                    libc::RTA_OIF => route.oif = Some(u32_at(v, 0).ok_or(EPROTO)?),
-                    libc::RTA_TABLE => route.table = u32_at(v, 0).ok_or(EPROTO)?,
-                    _ => {}
-                }
+            out.extend(Route::parse(&p)?);
+        }
+        Ok(out)
+    }
+}
+
+impl Addr {
+    /// The address of an `RTM_NEWADDR`/`RTM_DELADDR` payload; `None` for a
+    /// family that is not IP.
+    pub fn parse(p: &[u8]) -> Result<Option<Addr>, Errno> {
+        let ifa = IfAddrMsg::parse(p).ok_or(EPROTO)?;
+        let (mut local, mut address, mut flags) = (None, None, u32::from(ifa.flags));
+        for (ty, v) in attrs(p.get(nlmsg_align(IfAddrMsg::LEN)..).unwrap_or(&[])) {
+            match ty {
+                libc::IFA_LOCAL => local = ip_from(ifa.family, v),
+                libc::IFA_ADDRESS => address = ip_from(ifa.family, v),
+                IFA_FLAGS => flags = u32_at(v, 0).ok_or(EPROTO)?,
+                _ => {}
             }
-            out.push(route);
+        }
+        Ok(local.or(address).map(|addr| Addr {
+            index: ifa.index,
+            family: i32::from(ifa.family),
+            addr,
+            prefix_len: ifa.prefix_len,
+            scope: ifa.scope,
+            flags,
+        }))
+    }
+}
+
+impl Route {
+    /// The route of an `RTM_NEWROUTE`/`RTM_DELROUTE` payload; `None` for a
+    /// family that is not IP.
+    pub fn parse(p: &[u8]) -> Result<Option<Route>, Errno> {
+        let rtm = RtMsg::parse(p).ok_or(EPROTO)?;
+        let unspecified = match i32::from(rtm.family) {
+            libc::AF_INET => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            libc::AF_INET6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+            _ => return Ok(None),
+        };
+        let mut route = Route {
+            dst: unspecified,
+            prefix_len: rtm.dst_len,
+            gateway: None,
+            oif: None,
+            table: u32::from(rtm.table),
+            protocol: rtm.protocol,
+            scope: rtm.scope,
+            kind: rtm.kind,
+        };
+        for (ty, v) in attrs(p.get(nlmsg_align(RtMsg::LEN)..).unwrap_or(&[])) {
+            match ty {
+                libc::RTA_DST => route.dst = ip_from(rtm.family, v).ok_or(EPROTO)?,
+                libc::RTA_GATEWAY => route.gateway = Some(ip_from(rtm.family, v).ok_or(EPROTO)?),
+                libc::RTA_OIF => route.oif = Some(u32_at(v, 0).ok_or(EPROTO)?),
+                libc::RTA_TABLE => route.table = u32_at(v, 0).ok_or(EPROTO)?,
+                _ => {}
+            }
+        }
+        Ok(Some(route))
+    }
+}
+
+/// A change the kernel announced to a [`Monitor`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// `RTM_NEWADDR`.
+    NewAddr(Addr),
+    /// `RTM_NEWROUTE`.
+    NewRoute(Route),
+    /// Any other message, by type.
+    Other(u16),
+}
+
+/// `ip monitor`: a `NETLINK_ROUTE` socket bound to multicast groups,
+/// reading the kernel's notifications with blocking `recvmsg`.
+#[derive(Debug)]
+pub struct Monitor {
+    sock: Socket,
+    buf: Vec<u8>,
+}
+
+impl Monitor {
+    /// Joins `groups` (`RTMGRP_*` bits).
+    pub fn open(e: &SimExported, groups: u32) -> Result<Monitor, Errno> {
+        let sock = Socket::new(e, libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_ROUTE)?;
+        sock.setsockopt_int(libc::SOL_SOCKET, libc::SO_RCVBUF, 1024 * 1024)?;
+        sock.bind(&SockAddr::netlink(0, groups))?;
+        Ok(Monitor {
+            sock,
+            buf: vec![0; RECV_BUF],
+        })
+    }
+
+    /// The next notifications (blocks until there is one).
+    pub fn changes(&mut self) -> Result<Vec<Change>, Errno> {
+        let r = self.sock.recv_msg(&mut self.buf, &mut [], 0)?;
+        if r.flags & libc::MSG_TRUNC != 0 {
+            return Err(Errno(libc::EMSGSIZE));
+        }
+        let mut out = Vec::new();
+        for m in parse_messages(&self.buf[..r.len])? {
+            out.push(match m.ty {
+                libc::RTM_NEWADDR => match Addr::parse(m.payload)? {
+                    Some(a) => Change::NewAddr(a),
+                    None => Change::Other(m.ty),
+                },
+                libc::RTM_NEWROUTE => match Route::parse(m.payload)? {
+                    Some(r) => Change::NewRoute(r),
+                    None => Change::Other(m.ty),
+                },
+                ty => Change::Other(ty),
+            });
         }
         Ok(out)
     }
