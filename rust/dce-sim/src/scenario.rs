@@ -483,6 +483,7 @@ struct RawApp {
     timeout: Option<Spanned<Dur>>,
     bytes: Option<Spanned<u64>>,
     size: Option<Spanned<u64>>,
+    rate: Option<Spanned<Rate>>,
 }
 
 // ---------------------------------------------------------------------
@@ -637,7 +638,7 @@ pub enum AppKind {
         count: u64,
     },
     /// `udp-send`: sends `count` datagrams of `size` bytes to `dst`, back
-    /// to back.
+    /// to back, or paced at `rate` bits of payload per second.
     UdpSend {
         /// Destination.
         dst: SocketAddr,
@@ -645,6 +646,8 @@ pub enum AppKind {
         count: u64,
         /// Payload bytes of each.
         size: usize,
+        /// Payload bits per second, if paced.
+        rate_bps: Option<u64>,
     },
 }
 
@@ -1065,9 +1068,9 @@ impl Scenario {
                 RawAppKind::TcpSink => &["port"],
                 RawAppKind::TcpSend => &["dst", "bytes"],
                 RawAppKind::UdpSink => &["port", "count"],
-                RawAppKind::UdpSend => &["dst", "count", "size"],
+                RawAppKind::UdpSend => &["dst", "count", "size", "rate"],
             };
-            let present: [(&str, Option<Range<usize>>); 7] = [
+            let present: [(&str, Option<Range<usize>>); 8] = [
                 ("dst", a.dst.as_ref().map(|s| s.span())),
                 ("port", a.port.as_ref().map(|s| s.span())),
                 ("count", a.count.as_ref().map(|s| s.span())),
@@ -1075,6 +1078,7 @@ impl Scenario {
                 ("timeout", a.timeout.as_ref().map(|s| s.span())),
                 ("bytes", a.bytes.as_ref().map(|s| s.span())),
                 ("size", a.size.as_ref().map(|s| s.span())),
+                ("rate", a.rate.as_ref().map(|s| s.span())),
             ];
             for (k, span) in &present {
                 if let Some(span) = span {
@@ -1207,6 +1211,7 @@ impl Scenario {
                         dst,
                         count,
                         size: size as usize,
+                        rate_bps: a.rate.as_ref().map(|r| r.get_ref().0),
                     }
                 }
             };
@@ -1735,6 +1740,7 @@ pub fn run_on(host: &Host, sc: &Scenario) -> Result<Report, RunError> {
         let e = host.exported(node).expect("configured above");
         let st = st.clone();
         let kind = app.kind;
+        let hp: *const Host = host;
         sim.schedule(node, app.at_ns.saturating_sub(now), move |sim| {
             let stack = sim.config().task_stack_size;
             let r = sim.atask_start(node, stack, move |sim| {
@@ -1758,8 +1764,25 @@ pub fn run_on(host: &Host, sc: &Scenario) -> Result<Report, RunError> {
                     AppKind::UdpSink { port, count } => {
                         transfer::udp_sink(&e, any(port), count, clock, &st.received)
                     }
-                    AppKind::UdpSend { dst, count, size } => {
-                        transfer::udp_source(&e, dst, count, size, clock, &st.sent)
+                    AppKind::UdpSend {
+                        dst,
+                        count,
+                        size,
+                        rate_bps,
+                    } => {
+                        // Paced sends wait in poll() with no descriptor: a
+                        // DCE PollTable timed by a simulator event, exact
+                        // in virtual time.
+                        let wait = |ns: u64| {
+                            // SAFETY: the host outlives its tasks.
+                            let host = unsafe { &*hp };
+                            let _ = host.poll(&e, &mut [], Some(ns));
+                        };
+                        let pace = rate_bps.map(|r| transfer::Pace {
+                            rate_bps: r,
+                            wait: &wait,
+                        });
+                        transfer::udp_source(&e, dst, count, size, pace, clock, &st.sent)
                     }
                 };
                 *st.status.borrow_mut() = match r {

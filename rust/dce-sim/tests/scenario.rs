@@ -214,6 +214,50 @@ fn an_unknown_sysctl_fails_the_setup() {
     }
 }
 
+/// `udp-send` with a `rate`: datagrams leave exactly `size * 8 / rate`
+/// apart in virtual time (the sender waits in poll(), timed by a simulator
+/// event), so they arrive exactly that far apart too.
+#[test]
+fn a_paced_udp_sender_is_exact_in_virtual_time() {
+    let sc = Scenario::parse(
+        r#"
+duration = "3s"
+[[node]]
+name = "a"
+[[node]]
+name = "b"
+[[link]]
+kind = "p2p"
+ends = ["a", "b"]
+delay = "5ms"
+rate = "100Mbps"
+addresses = ["10.1.1.1/24", "10.1.1.2/24"]
+[[app]]
+node = "b"
+kind = "udp-sink"
+port = 9000
+count = 100
+[[app]]
+node = "a"
+at = "1s"
+kind = "udp-send"
+dst = "10.1.1.2:9000"
+count = 100
+size = 1250
+rate = "1Mbps"
+"#,
+    )
+    .expect("parse");
+    let report = run(&sc);
+    let r = sink_of(report.app("b", "udp-sink").expect("sink"));
+    assert_eq!((r.chunks, r.bytes), (100, 125_000));
+    // 1250 bytes at 1 Mbit/s: one every 10 ms, 99 gaps.
+    let first = r.first_ns.expect("data");
+    assert_eq!(r.last_ns - first, 99 * 10 * MS);
+    // The first left at 1 s and crossed 5 ms plus its serialization.
+    assert_eq!(first, SEC + 5 * MS + ser(1250 + 28 + 14, 100_000_000));
+}
+
 #[test]
 fn chain_forwards_ping_and_tcp_through_three_routers() {
     let sc = load("chain.toml");

@@ -220,18 +220,40 @@ pub fn udp_sink(
 /// `to`, back to back (the kernel blocks the sender only when its send
 /// buffer is full; what the link's queue cannot take is dropped there).
 /// Progress is kept in `sent`.
+/// Pacing of a [`udp_source`]: `rate_bps` bits of payload per second,
+/// waiting with `wait(ns)` between sends.
+pub struct Pace<'a> {
+    /// Payload bits per second.
+    pub rate_bps: u64,
+    /// Sleeps `ns` of virtual time.
+    pub wait: &'a dyn Fn(u64),
+}
+
+/// Sends `count` datagrams of `size` bytes to `to`: back to back, or with
+/// `pace`, datagram `i` at `i * size * 8 / rate` after the first.
 pub fn udp_source(
     e: &SimExported,
     to: SocketAddr,
     count: u64,
     size: usize,
+    pace: Option<Pace<'_>>,
     now: impl Fn() -> u64,
     sent: &Cell<Sent>,
 ) -> Result<(), Errno> {
     let s = Socket::new(e, domain_of(to), libc::SOCK_DGRAM, 0)?;
     let dst = SockAddr::inet(to);
     let mut buf = vec![0u8; size];
+    let start = now();
     for i in 0..count {
+        if let Some(p) = &pace {
+            let due = start
+                + ((u128::from(i) * size as u128 * 8 * 1_000_000_000)
+                    / u128::from(p.rate_bps.max(1))) as u64;
+            let t = now();
+            if due > t {
+                (p.wait)(due - t);
+            }
+        }
         fill(&mut buf, i * size as u64);
         let k = s.send_to(&buf, Some(&dst), 0)?;
         update(sent, |st| st.take(&buf[..k], now()));
