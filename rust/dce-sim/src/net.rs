@@ -34,6 +34,7 @@ use crate::{NodeId, Sim, SimError};
 use core::ffi::{c_int, c_void};
 use dce_abi::{SimDevFlags, SimDevice};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// A device added with [`Host::add_device`]: its node and its index among
 /// that node's devices (`simN` in creation order).
@@ -148,6 +149,21 @@ fn priv_of(global: usize) -> *mut c_void {
 const ETH_P_IP: u16 = 0x0800;
 const ETH_P_IPV6: u16 = 0x86dd;
 
+/// A frame the link will hand to a device: DCE's `RxFromDevice` at `at`.
+pub(crate) struct Delivery {
+    /// The receiving device.
+    to: usize,
+    /// Its node.
+    node: NodeId,
+    /// Virtual time of arrival.
+    at: u64,
+    /// The frame as ns-3 reports it to DCE.
+    frame: Rc<Vec<u8>>,
+}
+
+/// Why a frame from the library cannot be sent: what DCE would do.
+pub(crate) struct XmitError(String);
+
 impl Net {
     fn link_rng(&mut self, seed: u64) -> NodeRng {
         // Streams far away from the nodes' (which use the node id).
@@ -161,8 +177,250 @@ impl Net {
             .as_ref()
             .map(|(dir, prefix)| dir.join(format!("{prefix}-{}-{}.pcap", d.node.0, d.index)))
     }
+
+    /// A new device of `node` (`simN` in order); with `pending`, kept for
+    /// [`take_pending`](Self::take_pending).
+    fn add(
+        &mut self,
+        node: NodeId,
+        config: DeviceConfig,
+        pending: bool,
+    ) -> Result<DeviceId, AbiError> {
+        let index = self.devices.iter().filter(|d| d.id.node == node).count() as u32;
+        let id = DeviceId {
+            node,
+            index,
+            global: self.devices.len(),
+        };
+        let pcap = match self.pcap_for(&id) {
+            Some(path) => {
+                Some(PcapWriter::create(&path).map_err(|err| AbiError::Io { path, err })?)
+            }
+            None => None,
+        };
+        self.devices.push(Device {
+            id,
+            config,
+            simdev: core::ptr::null_mut(),
+            attachment: Attachment::None,
+            stats: DeviceStats::default(),
+            pcap,
+        });
+        if pending {
+            self.pending.push((id, config));
+        }
+        Ok(id)
+    }
+
+    /// The devices of `node` added before its `sim_init` returned.
+    fn take_pending(&mut self, node: NodeId) -> Vec<(DeviceId, DeviceConfig)> {
+        let (mine, rest) = self.pending.drain(..).partition(|(d, _)| d.node == node);
+        self.pending = rest;
+        mine
+    }
+
+    fn check_free(&self, dev: DeviceId) -> Result<(), AbiError> {
+        match self.devices.get(dev.global) {
+            Some(d) if d.id == dev => match d.attachment {
+                Attachment::None => Ok(()),
+                _ => Err(AbiError::Net(format!(
+                    "device {} of node {} is already attached to a link",
+                    dev.index, dev.node
+                ))),
+            },
+            _ => Err(AbiError::Net(format!("no device {dev:?}"))),
+        }
+    }
+
+    fn connect_p2p(
+        &mut self,
+        a: DeviceId,
+        b: DeviceId,
+        config: PointToPointConfig,
+        seed: u64,
+    ) -> Result<(), AbiError> {
+        let model = PointToPoint::new(config).map_err(|e| AbiError::Net(e.to_string()))?;
+        self.check_free(a)?;
+        self.check_free(b)?;
+        if a == b {
+            return Err(AbiError::Net("a link needs two different devices".into()));
+        }
+        let rng = self.link_rng(seed);
+        let link = self.p2p.len();
+        self.p2p.push(P2pLink {
+            model,
+            ends: [a.global, b.global],
+            rng,
+        });
+        self.devices[a.global].attachment = Attachment::P2p {
+            link,
+            dir: Dir::AToB,
+        };
+        self.devices[b.global].attachment = Attachment::P2p {
+            link,
+            dir: Dir::BToA,
+        };
+        Ok(())
+    }
+
+    fn connect_segment(
+        &mut self,
+        devices: &[DeviceId],
+        mut config: SegmentConfig,
+        seed: u64,
+    ) -> Result<(), AbiError> {
+        config.ports = devices.len();
+        let model = Segment::new(config).map_err(|e| AbiError::Net(e.to_string()))?;
+        for (i, d) in devices.iter().enumerate() {
+            self.check_free(*d)?;
+            if devices[..i].contains(d) {
+                return Err(AbiError::Net(format!("device {d:?} listed twice")));
+            }
+        }
+        let rng = self.link_rng(seed);
+        let seg = self.segments.len();
+        self.segments.push(SegLink {
+            model,
+            ports: devices.iter().map(|d| d.global).collect(),
+            rng,
+        });
+        for (port, d) in devices.iter().enumerate() {
+            self.devices[d.global].attachment = Attachment::Segment { seg, port };
+        }
+        Ok(())
+    }
+
+    fn enable_pcap(&mut self, dir: &Path, prefix: &str) -> Result<(), AbiError> {
+        std::fs::create_dir_all(dir).map_err(|err| AbiError::Io {
+            path: dir.to_owned(),
+            err,
+        })?;
+        self.pcap_dir = Some((dir.to_owned(), prefix.to_owned()));
+        for i in 0..self.devices.len() {
+            if self.devices[i].pcap.is_none() {
+                let path = self.pcap_for(&self.devices[i].id).expect("pcap dir set");
+                let w = PcapWriter::create(&path).map_err(|err| AbiError::Io { path, err })?;
+                self.devices[i].pcap = Some(w);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish_pcap(&mut self) -> Result<(), AbiError> {
+        for i in 0..self.devices.len() {
+            if let Some(w) = self.devices[i].pcap.take() {
+                let path = self.pcap_for(&self.devices[i].id).unwrap_or_default();
+                w.finish().map_err(|err| AbiError::Io { path, err })?;
+            }
+        }
+        self.pcap_dir = None;
+        Ok(())
+    }
+
+    /// A frame device `private` (from `dev_get_private`) of `node` sends
+    /// at `now`: captured and counted, then given to its link, which says
+    /// where and when it arrives.
+    fn transmit(
+        &mut self,
+        node: NodeId,
+        private: *mut c_void,
+        frame: &[u8],
+        now: u64,
+    ) -> Result<Vec<Delivery>, XmitError> {
+        let global = (private as usize).wrapping_sub(1);
+        let Some(dev) = self.devices.get_mut(global).filter(|d| d.id.node == node) else {
+            return Err(XmitError(format!(
+                "dev_xmit() on a device whose dev_get_private() is {private:p}, not a \
+                 NetDevice of this node"
+            )));
+        };
+        if let Some(w) = dev.pcap.as_mut() {
+            let _ = w.write(now, frame);
+        }
+        dev.stats.tx_frames += 1;
+        dev.stats.tx_bytes += frame.len() as u64;
+        if frame.len() > dev.config.mtu as usize + 14 {
+            dev.stats.tx_oversize += 1;
+            return Ok(Vec::new());
+        }
+        let proto = u16::from_be_bytes([frame[12], frame[13]]);
+        let src_mac = dev.config.mac;
+        let (verdict, to, f) = match dev.attachment {
+            Attachment::None => {
+                dev.stats.tx_unconnected += 1;
+                return Ok(Vec::new());
+            }
+            Attachment::P2p { link, dir } => {
+                if proto != ETH_P_IP && proto != ETH_P_IPV6 {
+                    return Err(XmitError(format!(
+                        "dev_xmit() of EtherType {proto:#06x} on a point-to-point device \
+                         (ns-3's PointToPointNetDevice asserts: IPv4 and IPv6 only)"
+                    )));
+                }
+                let l = &mut self.p2p[link];
+                let rng = &mut l.rng;
+                let verdict = l.model.send(dir, now, frame.len(), &mut || rng.next_u64());
+                let to = l.ends[match dir {
+                    Dir::AToB => 1,
+                    Dir::BToA => 0,
+                }];
+                let to_mac = self.devices[to].config.mac;
+                let mut f = frame.to_vec();
+                f[0..6].copy_from_slice(&to_mac);
+                f[6..12].copy_from_slice(&src_mac);
+                (verdict, vec![to], f)
+            }
+            Attachment::Segment { seg, port } => {
+                let s = &mut self.segments[seg];
+                let rng = &mut s.rng;
+                let verdict = s.model.send(port, now, frame.len(), &mut || rng.next_u64());
+                let to: Vec<usize> = s.model.receivers(port).map(|p| s.ports[p]).collect();
+                let mut f = frame.to_vec();
+                f[6..12].copy_from_slice(&src_mac);
+                (verdict, to, f)
+            }
+        };
+        let from = &mut self.devices[global].stats;
+        match verdict {
+            Verdict::Dropped(link::DropReason::QueueFull) => {
+                from.link_queue_drops += 1;
+                Ok(Vec::new())
+            }
+            Verdict::Dropped(link::DropReason::Loss) => {
+                from.link_losses += 1;
+                Ok(Vec::new())
+            }
+            Verdict::Deliver { at } => {
+                let frame = Rc::new(f);
+                Ok(to
+                    .into_iter()
+                    .map(|t| Delivery {
+                        to: t,
+                        node: self.devices[t].id.node,
+                        at,
+                        frame: frame.clone(),
+                    })
+                    .collect())
+            }
+        }
+    }
+
+    /// A frame arrives at device `global` at `now`: captured and counted;
+    /// the library's device, if it has one yet.
+    fn receive(&mut self, global: usize, frame: &[u8], now: u64) -> *mut SimDevice {
+        let d = &mut self.devices[global];
+        if let Some(w) = d.pcap.as_mut() {
+            let _ = w.write(now, frame);
+        }
+        d.stats.rx_frames += 1;
+        d.stats.rx_bytes += frame.len() as u64;
+        d.simdev
+    }
 }
 
+/// The network as the rest of the host uses it: DCE's device creation in
+/// D-tasks, and each delivery as an event of the receiving node that does
+/// what DCE's `RxFromDevice` does.
 impl Host {
     /// Adds a device to `node`, created the way DCE does it (see the
     /// [module docs](self)) by a D-task queued now, or, before the node's
@@ -173,33 +431,11 @@ impl Host {
         if self.exported(node).is_none() {
             return Err(AbiError::Sim(SimError::UnknownNode { node }));
         }
-        let mut net = self.net.borrow_mut();
-        let index = net.devices.iter().filter(|d| d.id.node == node).count() as u32;
-        let id = DeviceId {
-            node,
-            index,
-            global: net.devices.len(),
-        };
-        let pcap = match net.pcap_for(&id) {
-            Some(path) => {
-                Some(PcapWriter::create(&path).map_err(|err| AbiError::Io { path, err })?)
-            }
-            None => None,
-        };
-        net.devices.push(Device {
-            id,
-            config,
-            simdev: core::ptr::null_mut(),
-            attachment: Attachment::None,
-            stats: DeviceStats::default(),
-            pcap,
-        });
-        if !self.node_initialized(node) {
-            net.pending.push((id, config));
-            return Ok(id);
+        let pending = !self.node_initialized(node);
+        let id = self.net.borrow_mut().add(node, config, pending)?;
+        if !pending {
+            self.start_device_task(id, config)?;
         }
-        drop(net);
-        self.start_device_task(id, config)?;
         Ok(id)
     }
 
@@ -216,12 +452,7 @@ impl Host {
     /// Queues the creation of the devices added to `node` before its
     /// `sim_init` returned, in order.
     pub(crate) fn start_pending_devices(&self, node: NodeId) {
-        let mine: Vec<(DeviceId, DeviceConfig)> = {
-            let mut net = self.net.borrow_mut();
-            let (mine, rest) = net.pending.drain(..).partition(|(d, _)| d.node == node);
-            net.pending = rest;
-            mine
-        };
+        let mine = self.net.borrow_mut().take_pending(node);
         for (id, config) in mine {
             if let Err(e) = self.start_device_task(id, config) {
                 self.hard(e);
@@ -276,19 +507,6 @@ impl Host {
             .unwrap_or_default()
     }
 
-    fn check_free(net: &Net, dev: DeviceId) -> Result<(), AbiError> {
-        match net.devices.get(dev.global) {
-            Some(d) if d.id == dev => match d.attachment {
-                Attachment::None => Ok(()),
-                _ => Err(AbiError::Net(format!(
-                    "device {} of node {} is already attached to a link",
-                    dev.index, dev.node
-                ))),
-            },
-            _ => Err(AbiError::Net(format!("no device {dev:?}"))),
-        }
-    }
-
     /// Joins `a` and `b` with a point-to-point link.
     pub fn connect_p2p(
         &self,
@@ -296,29 +514,8 @@ impl Host {
         b: DeviceId,
         config: PointToPointConfig,
     ) -> Result<(), AbiError> {
-        let model = PointToPoint::new(config).map_err(|e| AbiError::Net(e.to_string()))?;
-        let mut net = self.net.borrow_mut();
-        Self::check_free(&net, a)?;
-        Self::check_free(&net, b)?;
-        if a == b {
-            return Err(AbiError::Net("a link needs two different devices".into()));
-        }
-        let rng = net.link_rng(self.sim().config().seed);
-        let link = net.p2p.len();
-        net.p2p.push(P2pLink {
-            model,
-            ends: [a.global, b.global],
-            rng,
-        });
-        net.devices[a.global].attachment = Attachment::P2p {
-            link,
-            dir: Dir::AToB,
-        };
-        net.devices[b.global].attachment = Attachment::P2p {
-            link,
-            dir: Dir::BToA,
-        };
-        Ok(())
+        let seed = self.sim().config().seed;
+        self.net.borrow_mut().connect_p2p(a, b, config, seed)
     }
 
     /// Attaches `devices` to one shared segment (`config.ports` is set to
@@ -326,156 +523,44 @@ impl Host {
     pub fn connect_segment(
         &self,
         devices: &[DeviceId],
-        mut config: SegmentConfig,
+        config: SegmentConfig,
     ) -> Result<(), AbiError> {
-        config.ports = devices.len();
-        let model = Segment::new(config).map_err(|e| AbiError::Net(e.to_string()))?;
-        let mut net = self.net.borrow_mut();
-        for (i, d) in devices.iter().enumerate() {
-            Self::check_free(&net, *d)?;
-            if devices[..i].contains(d) {
-                return Err(AbiError::Net(format!("device {d:?} listed twice")));
-            }
-        }
-        let rng = net.link_rng(self.sim().config().seed);
-        let seg = net.segments.len();
-        net.segments.push(SegLink {
-            model,
-            ports: devices.iter().map(|d| d.global).collect(),
-            rng,
-        });
-        for (port, d) in devices.iter().enumerate() {
-            net.devices[d.global].attachment = Attachment::Segment { seg, port };
-        }
-        Ok(())
+        let seed = self.sim().config().seed;
+        self.net.borrow_mut().connect_segment(devices, config, seed)
     }
 
     /// Writes a pcap file per device, `dir/<prefix>-<node>-<index>.pcap`,
     /// for the devices that exist and those added later.
     pub fn enable_pcap(&self, dir: &Path, prefix: &str) -> Result<(), AbiError> {
-        std::fs::create_dir_all(dir).map_err(|err| AbiError::Io {
-            path: dir.to_owned(),
-            err,
-        })?;
-        let mut net = self.net.borrow_mut();
-        net.pcap_dir = Some((dir.to_owned(), prefix.to_owned()));
-        for i in 0..net.devices.len() {
-            if net.devices[i].pcap.is_none() {
-                let path = net.pcap_for(&net.devices[i].id).expect("pcap dir set");
-                let w = PcapWriter::create(&path).map_err(|err| AbiError::Io { path, err })?;
-                net.devices[i].pcap = Some(w);
-            }
-        }
-        Ok(())
+        self.net.borrow_mut().enable_pcap(dir, prefix)
     }
 
     /// Flushes and closes every pcap file.
     pub fn finish_pcap(&self) -> Result<(), AbiError> {
-        let mut net = self.net.borrow_mut();
-        for i in 0..net.devices.len() {
-            if let Some(w) = net.devices[i].pcap.take() {
-                let path = net.pcap_for(&net.devices[i].id).unwrap_or_default();
-                w.finish().map_err(|err| AbiError::Io { path, err })?;
-            }
-        }
-        net.pcap_dir = None;
-        Ok(())
+        self.net.borrow_mut().finish_pcap()
     }
 
     /// `dev_xmit` of `frame` by device `priv` (from `dev_get_private`) of
     /// `node`, at the current time.
     pub(crate) fn transmit(&self, node: NodeId, private: *mut c_void, frame: &[u8]) {
         let now = self.sim().now();
-        let global = (private as usize).wrapping_sub(1);
-        let mut net = self.net.borrow_mut();
-        let Some(dev) = net.devices.get_mut(global).filter(|d| d.id.node == node) else {
-            drop(net);
-            self.hard(SimError::Abi {
+        let r = self.net.borrow_mut().transmit(node, private, frame, now);
+        let deliveries = match r {
+            Ok(d) => d,
+            Err(XmitError(msg)) => self.hard(SimError::Abi {
                 node: Some(node),
-                msg: format!(
-                    "dev_xmit() on a device whose dev_get_private() is {private:p}, not a \
-                     NetDevice of this node"
-                ),
-            });
+                msg,
+            }),
         };
-        if let Some(w) = dev.pcap.as_mut() {
-            let _ = w.write(now, frame);
-        }
-        dev.stats.tx_frames += 1;
-        dev.stats.tx_bytes += frame.len() as u64;
-        if frame.len() > dev.config.mtu as usize + 14 {
-            dev.stats.tx_oversize += 1;
-            return;
-        }
-        let proto = u16::from_be_bytes([frame[12], frame[13]]);
-        let src_mac = dev.config.mac;
-        match dev.attachment {
-            Attachment::None => dev.stats.tx_unconnected += 1,
-            Attachment::P2p { link, dir } => {
-                if proto != ETH_P_IP && proto != ETH_P_IPV6 {
-                    drop(net);
-                    self.hard(SimError::Abi {
-                        node: Some(node),
-                        msg: format!(
-                            "dev_xmit() of EtherType {proto:#06x} on a point-to-point device \
-                             (ns-3's PointToPointNetDevice asserts: IPv4 and IPv6 only)"
-                        ),
-                    });
-                }
-                let l = &mut net.p2p[link];
-                let rng = &mut l.rng;
-                let verdict = l.model.send(dir, now, frame.len(), &mut || rng.next_u64());
-                let to = l.ends[match dir {
-                    Dir::AToB => 1,
-                    Dir::BToA => 0,
-                }];
-                let to_mac = net.devices[to].config.mac;
-                let mut f = frame.to_vec();
-                f[0..6].copy_from_slice(&to_mac);
-                f[6..12].copy_from_slice(&src_mac);
-                self.after_verdict(&mut net, global, verdict, &[to], f, now);
-            }
-            Attachment::Segment { seg, port } => {
-                let s = &mut net.segments[seg];
-                let rng = &mut s.rng;
-                let verdict = s.model.send(port, now, frame.len(), &mut || rng.next_u64());
-                let to: Vec<usize> = s.model.receivers(port).map(|p| s.ports[p]).collect();
-                let mut f = frame.to_vec();
-                f[6..12].copy_from_slice(&src_mac);
-                self.after_verdict(&mut net, global, verdict, &to, f, now);
-            }
-        }
-    }
-
-    fn after_verdict(
-        &self,
-        net: &mut Net,
-        from: usize,
-        verdict: Verdict,
-        to: &[usize],
-        frame: Vec<u8>,
-        now: u64,
-    ) {
-        match verdict {
-            Verdict::Dropped(link::DropReason::QueueFull) => {
-                net.devices[from].stats.link_queue_drops += 1
-            }
-            Verdict::Dropped(link::DropReason::Loss) => net.devices[from].stats.link_losses += 1,
-            Verdict::Deliver { at } => {
-                let frame = std::rc::Rc::new(frame);
-                for &t in to {
-                    let node = net.devices[t].id.node;
-                    let frame = frame.clone();
-                    let hp: *const Host = self;
-                    let r = self.sim().schedule(node, at - now, move |_: &Sim| {
-                        // SAFETY: the host outlives its simulator's events.
-                        let host = unsafe { &*hp };
-                        host.deliver(t, &frame);
-                    });
-                    if let Err(e) = r {
-                        self.hard(e);
-                    }
-                }
+        for d in deliveries {
+            let hp: *const Host = self;
+            let r = self.sim().schedule(d.node, d.at - now, move |_: &Sim| {
+                // SAFETY: the host outlives its simulator's events.
+                let host = unsafe { &*hp };
+                host.deliver(d.to, &d.frame);
+            });
+            if let Err(e) = r {
+                self.hard(e);
             }
         }
     }
@@ -485,13 +570,8 @@ impl Host {
         let now = self.sim().now();
         let (node, simdev) = {
             let mut net = self.net.borrow_mut();
-            let d = &mut net.devices[global];
-            if let Some(w) = d.pcap.as_mut() {
-                let _ = w.write(now, frame);
-            }
-            d.stats.rx_frames += 1;
-            d.stats.rx_bytes += frame.len() as u64;
-            (d.id.node, d.simdev)
+            let simdev = net.receive(global, frame, now);
+            (net.devices[global].id.node, simdev)
         };
         if simdev.is_null() {
             return;
