@@ -148,11 +148,11 @@ long lkl_syscall(long no, long *params)
 	}
 
 	lkl_switch_to_host_task(task);
-	/* A call abandoned earlier on this thread does not taint this one. */
-	clear_thread_flag(TIF_NOUACCESS);
 
 	ret = run_syscall(no, params);
 	task_work_run();
+	/* An abandoned call does not taint the thread's next one. */
+	clear_thread_flag(TIF_NOUACCESS);
 
 	/*
 	 * Back to the host program: a quiescent state, as a return to user
@@ -190,7 +190,8 @@ int lkl_syscall_abandon(lkl_thread_t thread)
 	ret = -ESRCH;
 	rcu_read_lock();
 	for_each_process_thread(p, t) {
-		if (test_tsk_thread_flag(t, TIF_HOST_THREAD) &&
+		/* host0's thread booted the kernel; its id may be reused. */
+		if (t != host0 && test_tsk_thread_flag(t, TIF_HOST_THREAD) &&
 		    lkl_ops->thread_equal(t->thread.tid, thread)) {
 			set_tsk_thread_flag(t, TIF_NOUACCESS);
 			ret = 0;

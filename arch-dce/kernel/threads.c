@@ -85,6 +85,7 @@ int copy_thread(struct task_struct *p, const struct kernel_clone_args *args)
 	/* The thread_info was copied from the parent. */
 	clear_ti_thread_flag(task_thread_info(p), TIF_SCHED_JB);
 	clear_ti_thread_flag(task_thread_info(p), TIF_HOST_THREAD);
+	clear_ti_thread_flag(task_thread_info(p), TIF_NOUACCESS);
 
 	memset(t, 0, sizeof(*t));
 	t->sched_sem = lkl_ops->sem_alloc(0);

@@ -196,8 +196,10 @@ long lkl_syscall(long no, long *params);
  * For hosts whose threads can be told to do something else while a call of
  * theirs is blocked in the kernel.  The call goes on, but every access it
  * makes to user memory from now on fails with -EFAULT, so that memory may be
- * freed.  The next call on @thread is not affected.  Returns 0, -ESRCH when
- * @thread has no task, or -ENODEV before the boot and after the halt.
+ * freed.  The thread's next call is not affected (if @thread is between two
+ * calls, the next one is the one abandoned).  Returns 0, -ESRCH when @thread
+ * has no task or is the thread that booted the kernel, or -ENODEV before the
+ * boot and after the halt.
  */
 int lkl_syscall_abandon(lkl_thread_t thread);
 
