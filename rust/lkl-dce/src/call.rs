@@ -89,6 +89,13 @@ pub struct Request {
     pub fd: c_long,
     pub undo: Option<Undo>,
     pub wait: Wait,
+    /// A call DCE's teardown makes: the node is quiet while it runs
+    /// ([`crate::defer`]).
+    pub quiet: bool,
+    /// False if the op reaches the caller's memory other than as user
+    /// memory (a callback object, a buffer it frees when the call
+    /// returns): such a request is never abandoned.
+    pub abandonable: bool,
 }
 
 impl Request {
@@ -101,6 +108,8 @@ impl Request {
             fd: -1,
             undo: None,
             wait: Wait::May,
+            quiet: false,
+            abandonable: true,
         }
     }
 }
@@ -145,6 +154,9 @@ pub struct Call {
     next: Cell<*mut Gt>,
     /// Link in the list of idle workers.
     idle_next: Cell<*mut Gt>,
+    /// The current request was abandoned: its further system calls are
+    /// abandoned too (each call starts with user memory reachable).
+    abandoned: Cell<bool>,
 }
 
 impl Call {
@@ -155,6 +167,7 @@ impl Call {
             prev: Cell::new(ptr::null_mut()),
             next: Cell::new(ptr::null_mut()),
             idle_next: Cell::new(ptr::null_mut()),
+            abandoned: Cell::new(false),
         }
     }
 }
@@ -225,12 +238,19 @@ fn load(gt: *mut Gt, req: Request, slot: *const Slot) {
     // else accesses its request.
     unsafe { *c.req.get() = Some(req) };
     c.slot.set(slot);
+    c.abandoned.set(false);
     link_in_flight(gt);
 }
 
 /// Runs the system call `no` on the calling worker.
 pub fn syscall(no: c_long, mut args: [c_long; 6]) -> c_long {
-    debug_assert!(thread::on_green_thread());
+    let me = thread::current();
+    debug_assert!(!me.is_null());
+    if !me.is_null() && call_of(me).abandoned.get() {
+        // A later call of an abandoned request: without user memory too.
+        // SAFETY: our own host thread, between two of its calls.
+        unsafe { lkl_sys::lkl_syscall_abandon(me as LklThread) };
+    }
     // SAFETY: on a worker (a green thread, the host thread of its own
     // kernel task); pointers among the arguments are the caller's user
     // memory or the request's own.
@@ -286,6 +306,9 @@ fn pending_pop() -> Option<(Request, *const Slot)> {
 /// The body of every worker.
 unsafe fn worker_main(gt: *mut Gt) {
     let c = call_of(gt);
+    // Its kernel host task first, before any request's call: a call can
+    // only be abandoned once the task it runs as exists.
+    syscall(lkl_sys::sysno::SYS_getpid, [0; 6]);
     loop {
         // SAFETY: our own request (the base only loads idle workers).
         let op = unsafe { (*c.req.get()).as_ref().map(|r| r.op) };
@@ -322,7 +345,9 @@ fn place(req: Request, slot: &Slot, pending: &mut Pending) -> Placed {
         thread::wake(idle);
         return Placed::Worker(idle);
     }
-    if calls.workers.get() < MAX_WORKERS {
+    // Calls that cannot wait always get a worker: sock_close must end
+    // the calls it orphans, whatever else is blocked.
+    if calls.workers.get() < MAX_WORKERS || req.wait == Wait::Never {
         let gt = thread::spawn(worker_main);
         if !gt.is_null() {
             calls.workers.set(calls.workers.get() + 1);
@@ -354,9 +379,65 @@ unsafe extern "C" fn run_abandon(ctx: *mut core::ffi::c_void) {
 /// Cuts worker `gt`'s call off its caller: nothing is written back, its
 /// accesses to user memory fail from now on, its undo runs when it ends.
 fn abandon(gt: *mut Gt) {
-    call_of(gt).slot.set(ptr::null());
+    let c = call_of(gt);
+    c.slot.set(ptr::null());
+    c.abandoned.set(true);
     if !node().is_dead() {
         node().guarded(run_abandon, gt.cast());
+    }
+}
+
+/// Takes `p` off the queue of requests waiting for a worker.
+fn unqueue(p: *mut Pending) {
+    let calls = &node().calls;
+    let mut link: *const Cell<*mut Pending> = &calls.pending_head;
+    let mut last: *mut Pending = ptr::null_mut();
+    // SAFETY: pending entries live on the stacks of their waiting callers;
+    // only `p` is unlinked.
+    unsafe {
+        while !(*link).get().is_null() {
+            let e = (*link).get();
+            if e == p {
+                (*link).set((*e).next.get());
+            } else {
+                last = e;
+                link = &(*e).next;
+            }
+        }
+    }
+    calls.pending_tail.set(last);
+}
+
+/// Gives up on a request whose caller cannot wait for it after all: the
+/// call goes on without the caller, or, if it must not (it reaches the
+/// caller's memory directly), the node stops for good.
+fn give_up(req: &Request, placed: &Placed, pending: &mut Pending) -> Outcome {
+    match placed {
+        Placed::Worker(gt) if req.abandonable => {
+            abandon(*gt);
+            thread::run();
+            node::log("lkl-dce: ");
+            node::log(req.what);
+            node::log(
+                " would block, from a caller that cannot wait: -EAGAIN (the call goes on in \
+                 the kernel without the caller's memory)\n",
+            );
+            Outcome::err(-EAGAIN)
+        }
+        Placed::Worker(_) => {
+            node::log("lkl-dce: ");
+            node::log(req.what);
+            node::die(b" blocked, and its caller can neither wait nor leave it: this node's kernel is stopped\n");
+            Outcome::err(-ENODEV)
+        }
+        Placed::Pending => {
+            unqueue(pending);
+            node::log("lkl-dce: ");
+            node::log(req.what);
+            node::log(": every worker is busy and the caller cannot wait: -EAGAIN\n");
+            Outcome::err(-EAGAIN)
+        }
+        Placed::Full => Outcome::err(-EAGAIN),
     }
 }
 
@@ -367,7 +448,7 @@ pub fn call(req: Request) -> Outcome {
     if n.is_dead() {
         return Outcome::err(-ENODEV);
     }
-    if n.sched.in_loop() {
+    if n.sched.in_loop() || n.in_kernel_on_base() {
         // DCE entered the library again from code the kernel called (a
         // NetDevice that delivers synchronously, say): the kernel is busy
         // on this very stack.
@@ -376,6 +457,16 @@ pub fn call(req: Request) -> Outcome {
         node::log(" called while the kernel runs (re-entered): -EBUSY\n");
         return Outcome::err(-EBUSY);
     }
+    if req.quiet {
+        crate::defer::quietly(|| run_call(req))
+    } else {
+        crate::defer::flush();
+        run_call(req)
+    }
+}
+
+fn run_call(req: Request) -> Outcome {
+    let n = node();
     let slot = Slot {
         done: Cell::new(false),
         ret: Cell::new(0),
@@ -407,29 +498,15 @@ pub fn call(req: Request) -> Outcome {
         return Outcome::err(-ENODEV);
     }
     if req.wait == Wait::Never {
-        if let Placed::Worker(gt) = placed {
-            abandon(gt);
-            thread::run();
-        }
-        node::log("lkl-dce: ");
-        node::log(req.what);
-        node::log(
-            " would block, from a caller that cannot wait: -EAGAIN (the call goes on in the \
-             kernel without the caller's memory)\n",
-        );
-        return Outcome::err(-EAGAIN);
+        return give_up(&req, &placed, &mut pending);
     }
     let dce = node::dce();
     // SAFETY: a Wait::May request comes from an application or DCE-internal
     // task (entry points choose the policy), where task_current is valid.
     let me = unsafe { dce.current_task() };
     if me.is_null() {
-        if let Placed::Worker(gt) = placed {
-            abandon(gt);
-            thread::run();
-        }
-        node::log("lkl-dce: no DCE task to wait on: -EAGAIN\n");
-        return Outcome::err(-EAGAIN);
+        node::log("lkl-dce: no DCE task to wait on\n");
+        return give_up(&req, &placed, &mut pending);
     }
     slot.waiter.set(me);
     let sleeper = dce.sleeper();
@@ -517,16 +594,18 @@ pub fn fail_all() {
     let mut gt = calls.in_flight.replace(ptr::null_mut());
     while !gt.is_null() {
         let c = call_of(gt);
-        finish(c.slot.replace(ptr::null()));
-        gt = c.next.replace(ptr::null_mut());
+        let next = c.next.replace(ptr::null_mut());
         c.prev.set(ptr::null_mut());
+        finish(c.slot.replace(ptr::null()));
+        gt = next;
     }
     let mut p = calls.pending_head.replace(ptr::null_mut());
     calls.pending_tail.set(ptr::null_mut());
     while !p.is_null() {
-        // SAFETY: as in `pending_pop`.
-        let e = unsafe { &*p };
-        finish(e.slot);
-        p = e.next.get();
+        // SAFETY: as in `pending_pop`; the next entry is read before the
+        // caller is woken.
+        let (slot, next) = unsafe { ((*p).slot, (*p).next.get()) };
+        finish(slot);
+        p = next;
     }
 }

@@ -197,6 +197,20 @@ impl Dce {
         }
     }
 
+    /// `task_start(f, ctx)`: a new DCE kernel task (K-task), queued to run;
+    /// `f` must never return.  NULL without the import.
+    ///
+    /// # Safety
+    /// Not in event context (DCE's `TaskStart` needs a task manager);
+    /// `f(ctx)` must be sound to run later on its own fiber.
+    pub unsafe fn task_start(&self, f: EventFn, ctx: *mut c_void) -> *mut SimTask {
+        match self.imp.task_start {
+            // SAFETY: the caller's.
+            Some(start) => unsafe { start(self.kernel, Some(f), ctx) },
+            None => ptr::null_mut(),
+        }
+    }
+
     /// What a task needs to block in `task_wait` without reading the
     /// library's globals (see [`Sleeper`]).
     pub fn sleeper(&self) -> Sleeper {

@@ -41,6 +41,7 @@ extern crate std;
 
 mod call;
 mod dce;
+mod defer;
 mod entropy;
 mod exported;
 mod host_ops;
@@ -131,6 +132,7 @@ pub unsafe extern "C" fn sim_init(
         node::log_int(c"lkl-dce: lkl_init failed: %d\n", ret);
         return;
     }
+    defer::start();
     // sim_init runs in a DCE-internal task, which may wait if the boot
     // needs virtual time to pass.
     call::call(Request::new("sim_init", op_boot, [0; 6]));

@@ -55,6 +55,11 @@ unsafe extern "C" fn xmit(cookie: *mut c_void, frame: *const c_void, len: c_int)
     if len < 14 {
         return -1; // DCE asserts on frames without an Ethernet header
     }
+    let d = &node::node().deferred;
+    if d.quiet() || d.frames_waiting() {
+        crate::defer::frame(cookie.cast(), frame.cast(), len as usize);
+        return 0;
+    }
     // SAFETY: `cookie` is the Device dev_create registered; `frame` holds
     // `len` bytes.
     unsafe { node::dce().dev_xmit(cookie.cast(), frame.cast(), len) };
@@ -91,8 +96,18 @@ pub unsafe extern "C" fn dev_create(
         log("lkl-dce: dev_create: out of memory\n");
         return ptr::null_mut();
     }
+    // Complete before the kernel holds it: DCE reads `private` from any
+    // frame the device sends.
+    // SAFETY: fresh, 8-byte aligned block of the right size.
+    unsafe {
+        d.write(Device {
+            private,
+            handle: ptr::null_mut(),
+            ifindex: 0,
+        })
+    };
     let xmit_fn: lkl_sys::LklNetdevXmit = xmit;
-    let out = call::call(Request::new(
+    let mut req = Request::new(
         "dev_create",
         op_create,
         [
@@ -103,20 +118,20 @@ pub unsafe extern "C" fn dev_create(
             0,
             0,
         ],
-    ));
+    );
+    // The kernel keeps `d`, which is freed if the call fails.
+    req.abandonable = false;
+    let out = call::call(req);
     if out.ret < 0 {
         log_int(c"lkl-dce: dev_create failed: %d\n", out.ret as c_int);
         dce.free(d.cast());
         return ptr::null_mut();
     }
-    // SAFETY: fresh, 8-byte aligned block of the right size.
+    // SAFETY: `d` is ours; the kernel only hands it back to `xmit`.
     unsafe {
-        d.write(Device {
-            private,
-            handle: out.out[0] as *mut LklNetdev,
-            ifindex: out.ret as c_int,
-        })
-    };
+        (*d).handle = out.out[0] as *mut LklNetdev;
+        (*d).ifindex = out.ret as c_int;
+    }
     d.cast()
 }
 
@@ -251,6 +266,7 @@ pub unsafe extern "C" fn dev_rx(dev: *mut SimDevice, pkt: SimDevicePacket) {
         node::dce().free(f.cast());
         return;
     }
+    crate::defer::flush();
     // The arch queues the frame and raises its interrupt: on this stack if
     // the CPU is free, else later by the thread that holds it.
     n.guarded(rx_in_event, f.cast());

@@ -16,6 +16,7 @@
 
 use crate::call::Calls;
 use crate::dce::Dce;
+use crate::defer::Deferred;
 use crate::thread::Sched;
 use core::cell::{Cell, UnsafeCell};
 use core::ffi::{c_int, c_void, CStr};
@@ -40,6 +41,9 @@ pub struct Node {
     /// The system calls in flight and the workers that run them
     /// ([`crate::call`]).
     pub calls: Calls,
+    /// Frames and timers held back during calls DCE's teardown makes
+    /// ([`crate::defer`]).
+    pub deferred: Deferred,
     /// TLS keys in use (bit i: key i + 1).
     pub tls_used: Cell<u32>,
     /// The interned sysctl paths ([`crate::sysctl`]), NULL until the
@@ -65,6 +69,7 @@ static NODE: NodeCell = NodeCell(Node {
     dead: Cell::new(false),
     sched: Sched::new(),
     calls: Calls::new(),
+    deferred: Deferred::new(),
     tls_used: Cell::new(0),
     sysctl: Cell::new(ptr::null_mut()),
     guard: Cell::new(ptr::null_mut()),
@@ -105,6 +110,12 @@ impl Node {
     /// True once the kernel has panicked or failed fatally.
     pub fn is_dead(&self) -> bool {
         self.dead.get()
+    }
+
+    /// True while kernel code runs on the base (an interrupt raised by an
+    /// event), under [`guarded`](Self::guarded).
+    pub fn in_kernel_on_base(&self) -> bool {
+        !self.guard.get().is_null()
     }
 
     /// Runs `f(ctx)`, kernel code outside any green thread (an interrupt

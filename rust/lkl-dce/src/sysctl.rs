@@ -339,12 +339,14 @@ pub unsafe extern "C" fn sys_iterate_files(iter: *const SimSysIterator) {
     let root = b"/proc/sys";
     w.path[..root.len()].copy_from_slice(root);
     w.len = root.len();
-    let ret = call::call(Request::new(
+    let mut req = Request::new(
         "sys_iterate_files",
         op_walk,
         [ptr::addr_of_mut!(w) as c_long, 0, 0, 0, 0, 0],
-    ))
-    .ret;
+    );
+    // The walk calls back into DCE with state on this stack.
+    req.abandonable = false;
+    let ret = call::call(req).ret;
     if ret < 0 {
         node::log_int(c"lkl-dce: cannot walk /proc/sys: %d\n", ret as c_int);
     } else if w.failed {
@@ -392,7 +394,7 @@ pub unsafe extern "C" fn sys_file_read(
     if file.is_null() || buf.is_null() || size <= 1 || offset != 0 {
         return -EINVAL;
     }
-    let req = Request::new(
+    let mut req = Request::new(
         "sys_file_read",
         op_get,
         [
@@ -404,6 +406,8 @@ pub unsafe extern "C" fn sys_file_read(
             0,
         ],
     );
+    // lkl_sysctl_get writes DCE's buffer as kernel memory.
+    req.abandonable = false;
     match call::call(req).ret as c_int {
         // ERANGE: what fits, NUL-terminated by lkl_sysctl_get.
         -34 => {
@@ -446,11 +450,13 @@ pub unsafe extern "C" fn sys_file_write(
         ptr::copy_nonoverlapping(buf, copy, len);
         *copy.add(len) = 0;
     }
-    let req = Request::new(
+    let mut req = Request::new(
         "sys_file_write",
         op_set,
         [path_of(file) as c_long, copy as c_long, 0, 0, 0, 0],
     );
+    // The copy is freed when the call returns.
+    req.abandonable = false;
     let ret = call::call(req).ret;
     dce_free(copy.cast());
     match ret {

@@ -27,8 +27,10 @@
 //! is a few instructions.
 //!
 //! Stacks have no guard page (the library has no `mprotect`): the lowest
-//! words of each hold a canary, checked every time the thread switches
-//! back to the base; an overflow kills the node's kernel with a message.
+//! 2 KiB of each hold a canary, as large as the biggest frame the kernel
+//! builds with (`-Wframe-larger-than`), checked every time the thread
+//! switches back to the base; an overflow kills the node's kernel with a
+//! message.
 
 use crate::node::{self, node, TLS_SLOTS};
 use core::cell::{Cell, UnsafeCell};
@@ -43,11 +45,13 @@ use lkl_sys::{LklThread, LklThreadFn, LklTlsDestructor, LklTlsKey};
 /// Stack of every green thread.  Kernel code uses little (the stack the
 /// kernel itself would give a task is 16 KiB); the rest is for DCE's and
 /// ns-3's code that runs on it when the kernel sends a frame from an
-/// event (`dev_xmit` runs the NetDevice in place there).
-pub const STACK_SIZE: usize = 64 << 10;
+/// event (`dev_xmit` runs the NetDevice in place there), and for unoptimized
+/// builds of either.  With an allocator that maps blocks this large from
+/// the system (glibc's, DCE's), only the pages a thread touches cost memory.
+pub const STACK_SIZE: usize = 256 << 10;
 
 const CANARY: u64 = 0x216c_6b6c_2d65_6364; // "dce-lkl!"
-const CANARY_WORDS: usize = 4;
+const CANARY_WORDS: usize = 2048 / size_of::<u64>();
 
 /// A green thread's stack: DCE memory, aligned within the block.
 pub struct GtStack {

@@ -6,6 +6,8 @@
 //! after either.  The event callback runs in event context: the kernel's
 //! timer function (which raises the timer interrupt) runs on the base
 //! under a recovery point, then the green threads the interrupt woke run.
+//! A timer armed while the node is quiet ([`crate::defer`]) only notes its
+//! expiry; the event is scheduled when the deferred effects go out.
 
 use crate::{node, thread};
 use core::cell::Cell;
@@ -22,6 +24,11 @@ struct Timer {
     func: Option<LklVoidFn>,
     /// The pending event, NULL when none.
     handle: Cell<*mut c_void>,
+    /// The expiry (absolute ns) asked for while the node was quiet.
+    deferred: Cell<Option<u64>>,
+    /// In the node's list of timers to arm.
+    queued: Cell<bool>,
+    next: Cell<*mut Timer>,
 }
 
 pub unsafe extern "C" fn timer_alloc(func: Option<LklVoidFn>) -> *mut c_void {
@@ -32,6 +39,9 @@ pub unsafe extern "C" fn timer_alloc(func: Option<LklVoidFn>) -> *mut c_void {
             t.write(Timer {
                 func,
                 handle: Cell::new(ptr::null_mut()),
+                deferred: Cell::new(None),
+                queued: Cell::new(false),
+                next: Cell::new(ptr::null_mut()),
             })
         };
     }
@@ -39,6 +49,7 @@ pub unsafe extern "C" fn timer_alloc(func: Option<LklVoidFn>) -> *mut c_void {
 }
 
 fn cancel(t: &Timer) {
+    t.deferred.set(None);
     let h = t.handle.replace(ptr::null_mut());
     if !h.is_null() {
         // SAFETY: `h` is live: its event has neither run (the callback
@@ -63,17 +74,15 @@ unsafe extern "C" fn timer_event(ctx: *mut c_void) {
     if n.is_dead() {
         return;
     }
+    crate::defer::flush();
     if let Some(f) = t.func {
         n.guarded(run_timer_fn, f as *mut c_void);
     }
     thread::run();
 }
 
-pub unsafe extern "C" fn timer_set_oneshot(timer: *mut c_void, delta: c_ulong) -> c_int {
-    // SAFETY: the kernel passes a timer from timer_alloc.
-    let t = unsafe { &*(timer as *const Timer) };
-    cancel(t);
-    let h = node::dce().schedule(delta, timer_event, timer);
+fn schedule(t: &Timer, delta: u64) -> c_int {
+    let h = node::dce().schedule(delta, timer_event, (t as *const Timer).cast_mut().cast());
     if h.is_null() {
         return -1;
     }
@@ -81,11 +90,69 @@ pub unsafe extern "C" fn timer_set_oneshot(timer: *mut c_void, delta: c_ulong) -
     0
 }
 
+pub unsafe extern "C" fn timer_set_oneshot(timer: *mut c_void, delta: c_ulong) -> c_int {
+    // SAFETY: the kernel passes a timer from timer_alloc.
+    let t = unsafe { &*(timer as *const Timer) };
+    cancel(t);
+    let d = &node::node().deferred;
+    if !d.quiet() {
+        return schedule(t, delta);
+    }
+    t.deferred
+        .set(Some(node::dce().now().saturating_add(delta)));
+    if !t.queued.replace(true) {
+        t.next.set(d.timers().get().cast());
+        d.timers().set(timer);
+    }
+    0
+}
+
+/// Schedules the events of the timers armed while the node was quiet
+/// ([`crate::defer::flush`]).
+pub fn arm_deferred() {
+    let list = node::node().deferred.timers();
+    let mut p = list.replace(ptr::null_mut()) as *mut Timer;
+    while !p.is_null() {
+        // SAFETY: queued timers are live (timer_free unlinks them).
+        let t = unsafe { &*p };
+        p = t.next.replace(ptr::null_mut());
+        t.queued.set(false);
+        if let Some(at) = t.deferred.take() {
+            let now = node::dce().now();
+            if schedule(t, at.saturating_sub(now)) != 0 {
+                node::log("lkl-dce: cannot schedule a timer\n");
+            }
+        }
+    }
+}
+
+/// Takes `t` off the list of timers to arm.
+fn unqueue(t: *mut Timer) {
+    let list = node::node().deferred.timers();
+    let mut link: *const Cell<*mut c_void> = list;
+    // SAFETY: the list holds live timers; only `t` is unlinked.
+    unsafe {
+        while !(*link).get().is_null() {
+            let p = (*link).get() as *mut Timer;
+            if p == t {
+                (*link).set((*p).next.replace(ptr::null_mut()).cast());
+                (*p).queued.set(false);
+                return;
+            }
+            link = (&(*p).next as *const Cell<*mut Timer>).cast();
+        }
+    }
+}
+
 pub unsafe extern "C" fn timer_free(timer: *mut c_void) {
     if timer.is_null() {
         return;
     }
     // SAFETY: the kernel passes a timer from timer_alloc.
-    cancel(unsafe { &*(timer as *const Timer) });
+    let t = unsafe { &*(timer as *const Timer) };
+    cancel(t);
+    if t.queued.get() {
+        unqueue(timer.cast());
+    }
     node::dce().free(timer)
 }

@@ -1,0 +1,164 @@
+//! Effects on DCE deferred out of calls that DCE's teardown makes.
+//!
+//! DCE's teardown (dce-abi.md §9 H1b) calls `sock_close` and
+//! `sock_pollfreewait` when its `TaskManager::Current()` is NULL: besides
+//! `task_current` and `task_wait`, its `event_schedule_ns` and `dev_xmit`
+//! dereference it there.  Closing a TCP connection sends a FIN and arms a
+//! timer, so these two calls must not reach DCE directly.  The library
+//! cannot tell teardown from an ordinary close, so it always defers them:
+//! while such a call runs (the node is *quiet*), frames the kernel sends
+//! are queued and timers it arms are noted, and afterwards a DCE kernel
+//! task of the library, the *deferrer*, is woken with `task_wakeup`, which
+//! DCE makes a no-op without a task manager.  In a running simulation the
+//! deferrer runs at the same virtual time, right after, swapped in with the
+//! node's segment as DCE does for kernel tasks, and sends the frames and
+//! schedules the timers; every other entry into the node does it first
+//! too, so frames keep their order.  In teardown nothing runs any more,
+//! and nothing is sent.
+
+use crate::{node, thread};
+use core::cell::Cell;
+use core::ffi::{c_int, c_void};
+use core::mem::size_of;
+use core::ptr;
+use dce_abi::{SimDevice, SimTask};
+
+/// A frame queued while the node was quiet: header, then the bytes.
+#[repr(C)]
+struct Frame {
+    next: *mut Frame,
+    dev: *mut SimDevice,
+    len: usize,
+}
+
+/// The node's deferred effects.
+pub struct Deferred {
+    /// True while a call of DCE's teardown kind runs.
+    quiet: Cell<bool>,
+    head: Cell<*mut Frame>,
+    tail: Cell<*mut Frame>,
+    /// Timers to arm: the `time.rs` timers, linked through themselves.
+    timers: Cell<*mut c_void>,
+    /// The deferrer task, NULL before `start`.
+    task: Cell<*mut SimTask>,
+}
+
+impl Deferred {
+    pub const fn new() -> Deferred {
+        Deferred {
+            quiet: Cell::new(false),
+            head: Cell::new(ptr::null_mut()),
+            tail: Cell::new(ptr::null_mut()),
+            timers: Cell::new(ptr::null_mut()),
+            task: Cell::new(ptr::null_mut()),
+        }
+    }
+
+    /// True while effects are deferred.
+    pub fn quiet(&self) -> bool {
+        self.quiet.get()
+    }
+
+    /// True if frames wait to be sent (new ones queue behind them).
+    pub fn frames_waiting(&self) -> bool {
+        !self.head.get().is_null()
+    }
+
+    /// The list of timers to arm (`time.rs` links them).
+    pub fn timers(&self) -> &Cell<*mut c_void> {
+        &self.timers
+    }
+
+    fn pending(&self) -> bool {
+        self.frames_waiting() || !self.timers.get().is_null()
+    }
+}
+
+unsafe extern "C" fn deferrer_main(_: *mut c_void) {
+    let dce = node::dce();
+    loop {
+        flush();
+        thread::run();
+        // SAFETY: a DCE kernel task, where task_wait is allowed; its
+        // segment is swapped back in when it resumes.
+        unsafe { dce.sleeper().sleep() };
+    }
+}
+
+/// Starts the node's deferrer (from `sim_init`'s task).
+pub fn start() {
+    // SAFETY: sim_init runs in a DCE task; deferrer_main never returns.
+    let t = unsafe { node::dce().task_start(deferrer_main, ptr::null_mut()) };
+    node::node().deferred.task.set(t);
+}
+
+/// Runs `f` with the node quiet (see the module docs), then makes sure
+/// the deferred effects go out.
+pub fn quietly<R>(f: impl FnOnce() -> R) -> R {
+    let d = &node::node().deferred;
+    let before = d.quiet.replace(true);
+    let r = f();
+    d.quiet.set(before);
+    if !before && d.pending() {
+        let t = d.task.get();
+        if !t.is_null() {
+            // SAFETY: the deferrer is a K-task of this node that lives as
+            // long as the node; task_wakeup is valid in every context, a
+            // no-op in DCE's teardown.
+            unsafe { node::dce().wakeup(t) };
+        }
+    }
+    r
+}
+
+/// Queues a copy of a frame the kernel sends while the node is quiet (or
+/// while frames wait).
+pub fn frame(dev: *mut SimDevice, data: *const u8, len: usize) {
+    let d = &node::node().deferred;
+    let f = node::dce().malloc(size_of::<Frame>() + len) as *mut Frame;
+    if f.is_null() {
+        node::log("lkl-dce: out of memory: a frame sent while closing is dropped\n");
+        return;
+    }
+    // SAFETY: a fresh block with room for the header and `len` bytes;
+    // `data` holds `len` bytes (the kernel's frame, valid for the call).
+    unsafe {
+        f.write(Frame {
+            next: ptr::null_mut(),
+            dev,
+            len,
+        });
+        ptr::copy_nonoverlapping(data, f.add(1).cast::<u8>(), len);
+    }
+    match d.tail.get() {
+        t if t.is_null() => d.head.set(f),
+        // SAFETY: queued frames are live until flushed.
+        t => unsafe { (*t).next = f },
+    }
+    d.tail.set(f);
+}
+
+/// Sends the queued frames and arms the noted timers, unless the node is
+/// quiet or dead.  Called at the start of every other entry and event,
+/// and by the deferrer.
+pub fn flush() {
+    let n = node::node();
+    let d = &n.deferred;
+    if d.quiet() || !d.pending() {
+        return;
+    }
+    let dce = node::dce();
+    let mut f = d.head.replace(ptr::null_mut());
+    d.tail.set(ptr::null_mut());
+    while !f.is_null() {
+        // SAFETY: queued frames are live until freed here.
+        let (next, dev, len) = unsafe { ((*f).next, (*f).dev, (*f).len) };
+        if !n.is_dead() {
+            // SAFETY: a device of this node and the frame's bytes.
+            unsafe { dce.dev_xmit(dev, f.add(1).cast::<u8>(), len as c_int) };
+        }
+        dce.free(f.cast());
+        f = next;
+    }
+    crate::time::arm_deferred();
+}
