@@ -39,6 +39,14 @@ pub enum SimError {
     /// `task_current()` during DCE's teardown, which runs with no current
     /// task (dce-abi.md §9 H1b).
     TaskCurrentInTeardown,
+    /// An import that needs DCE's `TaskManager::Current()` (scheduling an
+    /// event, sending a frame) during DCE's teardown, where it is NULL.
+    NoTaskManagerInTeardown {
+        /// The import.
+        call: &'static str,
+        /// Node whose library called it.
+        node: NodeId,
+    },
     /// `task_wait()`/`task_yield()` while a Cradle caller's fiberless task
     /// is the current one (dce-abi.md §9 H1c).
     WaitOnFiberless {
@@ -196,6 +204,11 @@ impl fmt::Display for SimError {
                 "task_current() during DCE's teardown (sock_close/sock_pollfreewait from \
                  DceManager::DoDispose, where TaskManager::Current() is NULL: NULL \
                  dereference)",
+            ),
+            SimError::NoTaskManagerInTeardown { call, node } => write!(
+                f,
+                "{call}() on node {node} during DCE's teardown (TaskManager::Current() is NULL \
+                 there, and DCE's EventScheduleNs and DevXmit dereference it)"
             ),
             SimError::WaitOnFiberless { call, node } => write!(
                 f,

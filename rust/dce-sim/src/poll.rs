@@ -87,11 +87,20 @@ impl Polls {
     /// Every waiter handle of `node`'s open tables (their tasks are being
     /// deleted by DCE's teardown); the tables are released.
     pub(crate) fn take_node(&self, node: NodeId) -> Vec<usize> {
+        self.take(|t| t.node == node)
+    }
+
+    /// The same for the tables of `task`.
+    pub(crate) fn take_task(&self, task: TaskId) -> Vec<usize> {
+        self.take(|t| t.task == task)
+    }
+
+    fn take(&self, which: impl Fn(&PollTable) -> bool) -> Vec<usize> {
         let cookies: Vec<usize> = self
             .tables
             .borrow()
             .iter()
-            .filter(|(_, t)| t.node == node)
+            .filter(|(_, t)| which(t))
             .map(|(c, _)| *c)
             .collect();
         let mut handles = Vec::new();

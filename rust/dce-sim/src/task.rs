@@ -312,6 +312,18 @@ impl Sim {
         r
     }
 
+    /// The task `task_current` would return, without raising a hard error
+    /// where DCE would crash (for the simulator's own bookkeeping).
+    pub fn task_current_quiet(&self) -> Option<TaskId> {
+        let exec = self.exec.get();
+        exec.hi.or(exec.task)
+    }
+
+    /// True while [`in_teardown`](Sim::in_teardown) runs.
+    pub fn in_teardown_now(&self) -> bool {
+        self.exec.get().teardown
+    }
+
     /// Deletes `task` as DCE deletes the thread of a program that exits or
     /// is torn down: whatever it was doing is abandoned (its stack is not
     /// unwound) and waking it later is [`SimError::WakeupDeadTask`].  Not

@@ -876,3 +876,108 @@ fn the_swapped_segment_and_what_a_ping_costs() {
     }
     host.teardown().expect("teardown");
 }
+
+/// The TCP flags of an Ethernet/IPv4/TCP frame, None for anything else.
+fn tcp_flags(frame: &[u8]) -> Option<u8> {
+    if frame.len() < 14 + 20 + 20 || frame[12..14] != [0x08, 0x00] || frame[14 + 9] != 6 {
+        return None;
+    }
+    let ihl = usize::from(frame[14] & 0xf) * 4;
+    frame.get(14 + ihl + 13).copied()
+}
+
+const FIN: u8 = 0x01;
+
+/// (h) `sock_close` reaches neither `dev_xmit` nor `event_schedule_ns`
+/// itself (DCE's teardown calls it with no task manager, where both would
+/// crash): the FIN of a close still leaves at the very instant of the
+/// close, and the peer reads the end of the stream; at the teardown, an
+/// established connection closes and nothing is sent any more.
+#[test]
+fn a_close_sends_its_fin_at_once_and_nothing_in_the_teardown() {
+    let _g = lock();
+    let cfg = PointToPointConfig {
+        delay_ns: 5 * MS,
+        ..PointToPointConfig::default()
+    };
+    let (host, _, _) = two_nodes(cfg);
+    let rec = record(&host);
+    let (a, b) = (NodeId(0), NodeId(1));
+    let peer = |port| SockAddr::v4(SocketAddrV4::new(Ipv4Addr::new(10, 1, 1, 2), port));
+    let server = run_task(&host, b, 0, |sim, e| {
+        let l = Socket::new(&e, libc::AF_INET, libc::SOCK_STREAM, 0)?;
+        l.bind(&any4(8000))?;
+        l.listen(1)?;
+        let c = l.accept(0)?;
+        let (mut got, mut buf) = (0, [0u8; 2048]);
+        loop {
+            match c.recv_from(&mut buf, 0)?.0 {
+                0 => return Ok::<_, Errno>((got, sim.now())),
+                n => got += n,
+            }
+        }
+    });
+    let client = run_task(&host, a, 100 * MS, move |sim, e| {
+        let s = Socket::new(&e, libc::AF_INET, libc::SOCK_STREAM, 0)?;
+        s.connect(&peer(8000), 0)?;
+        assert_eq!(s.send(&[7u8; 1000], 0)?, 1000);
+        let at = sim.now();
+        s.close()?;
+        Ok::<_, Errno>(at)
+    });
+    run(&host, host.sim().now() + 2 * SEC);
+    let closed_at = client
+        .borrow_mut()
+        .take()
+        .expect("client done")
+        .expect("client");
+    let (got, eof_at) = server
+        .borrow_mut()
+        .take()
+        .expect("server done")
+        .expect("server");
+    assert_eq!(got, 1000);
+    let fins: Vec<u64> = rec
+        .frames(a)
+        .iter()
+        .filter(|f| tcp_flags(&f.data).is_some_and(|fl| fl & FIN != 0))
+        .map(|f| f.time)
+        .collect();
+    assert_eq!(fins.first(), Some(&closed_at), "A's FINs at {fins:?}");
+    // One link delay later, B's program reads the end of the stream.
+    assert_eq!(eof_at, closed_at + 5 * MS);
+
+    // Two more, connected and left open, their programs blocked in recv.
+    let open = |node, f: fn(&Socket) -> Result<Socket, Errno>| {
+        run_task(&host, node, 0, move |_, e| {
+            let s = Socket::new(&e, libc::AF_INET, libc::SOCK_STREAM, 0)?;
+            let c = f(&s)?;
+            let mut buf = [0u8; 16];
+            c.recv_from(&mut buf, 0).map(|(n, _)| n)
+        })
+    };
+    let listener = open(b, |s| {
+        s.bind(&any4(8001))?;
+        s.listen(1)?;
+        s.accept(0)
+    });
+    run(&host, host.sim().now() + MS);
+    let connected = run_task(&host, a, 0, move |_, e| {
+        let s = Socket::new(&e, libc::AF_INET, libc::SOCK_STREAM, 0)?;
+        s.connect(&peer(8001), 0)?;
+        let mut buf = [0u8; 16];
+        s.recv_from(&mut buf, 0).map(|(n, _)| n)
+    });
+    run(&host, host.sim().now() + SEC);
+    assert!(listener.borrow().is_none() && connected.borrow().is_none());
+    assert_eq!((host.open_sockets(a), host.open_sockets(b)), (1, 2));
+    let sent = rec.frames(a).len() + rec.frames(b).len();
+    host.teardown()
+        .expect("teardown with established connections");
+    assert_eq!((host.open_sockets(a), host.open_sockets(b)), (0, 0));
+    assert_eq!(rec.frames(a).len() + rec.frames(b).len(), sent);
+    for node in [a, b] {
+        let log = host.node_log(node);
+        assert!(!log.contains("lkl-dce:"), "node {node}: {log}");
+    }
+}

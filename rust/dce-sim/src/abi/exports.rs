@@ -143,9 +143,16 @@ unsafe extern "C" fn sock_socket(
     let r = unsafe { f(domain, ty, protocol, out) };
     if r == 0 && !out.is_null() {
         // SAFETY: the library filled the caller's slot.
-        nc.sockets.borrow_mut().insert(unsafe { *out } as usize);
+        nc.sockets
+            .borrow_mut()
+            .insert(unsafe { *out } as usize, owner());
     }
     r
+}
+
+/// The task (DCE: the thread of the process) that opens a socket.
+fn owner() -> Option<crate::TaskId> {
+    Host::live().and_then(|h| h.sim().task_current_quiet())
 }
 
 unsafe extern "C" fn sock_accept(
@@ -159,7 +166,9 @@ unsafe extern "C" fn sock_accept(
     let r = unsafe { f(s, out, flags) };
     if r == 0 && !out.is_null() {
         // SAFETY: the library filled the caller's slot.
-        nc.sockets.borrow_mut().insert(unsafe { *out } as usize);
+        nc.sockets
+            .borrow_mut()
+            .insert(unsafe { *out } as usize, owner());
     }
     r
 }

@@ -295,6 +295,12 @@ unsafe extern "C" fn cb_event_schedule_ns(
 ) -> *mut c_void {
     // SAFETY: callback contract.
     let (host, nc) = unsafe { enter(k, "event_schedule_ns") };
+    if host.sim.in_teardown_now() {
+        host.hard(SimError::NoTaskManagerInTeardown {
+            call: "event_schedule_ns",
+            node: nc.node,
+        });
+    }
     let Some(pre_fn) = pre_fn else {
         host.hard(SimError::PreFnNull { node: nc.node })
     };
@@ -370,9 +376,15 @@ fn task_create_fn(
 
 fn create_simtask(host: &Host, nc: &NodeCtx, call: &str, t: TaskId) -> *mut SimTask {
     let create = task_create_fn(host, nc, call);
-    // SAFETY: the library's task_create, with DCE's arguments (Task*, pid
-    // 0: kernel and DCE-internal tasks).
-    let st = unsafe { create(task_priv(t), 0) };
+    // DCE passes the pid of the task's process: 0 for kernel and internal
+    // tasks, the program's for its threads and for Cradle's temporary
+    // processes.
+    let pid = match host.sim.task_kind(t) {
+        Some(crate::TaskKind::Application | crate::TaskKind::Fiberless) => nc.next_pid(),
+        _ => 0,
+    };
+    // SAFETY: the library's task_create, with DCE's arguments (Task*, pid).
+    let st = unsafe { create(task_priv(t), pid) };
     if st.is_null() {
         host.hard(SimError::Abi {
             node: Some(nc.node),
@@ -444,6 +456,10 @@ unsafe extern "C" fn cb_task_wait(k: *mut SimKernel) {
 unsafe extern "C" fn cb_task_wakeup(k: *mut SimKernel, st: *mut SimTask) -> c_int {
     // SAFETY: callback contract.
     let (host, nc) = unsafe { enter(k, "task_wakeup") };
+    if host.sim.in_teardown_now() {
+        // DCE's TaskWakeup with no TaskManager: returns 1, does nothing.
+        return 1;
+    }
     let Some(get) = nc.library_table().task_get_private else {
         host.hard(SimError::Abi {
             node: Some(nc.node),
@@ -491,6 +507,12 @@ unsafe extern "C" fn cb_dev_xmit(
 ) {
     // SAFETY: callback contract.
     let (host, nc) = unsafe { enter(k, "dev_xmit") };
+    if host.sim.in_teardown_now() {
+        host.hard(SimError::NoTaskManagerInTeardown {
+            call: "dev_xmit",
+            node: nc.node,
+        });
+    }
     if len < 14 || data.is_null() {
         host.hard(SimError::Abi {
             node: Some(nc.node),

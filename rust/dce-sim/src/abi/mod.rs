@@ -66,7 +66,7 @@ use corosensei::{Coroutine, CoroutineResult, Yielder};
 use dce_abi::{SimExported, SimImported, SimKernel, SimSocket, SimTask};
 use loader::{LoadError, Loader, LoaderMode, SwapStats};
 use observe::Observer;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -173,13 +173,22 @@ pub(crate) struct NodeCtx {
     simtasks: RefCell<HashMap<TaskId, *mut SimTask>>,
     initialized: Cell<bool>,
     /// Sockets open through the node's table (DCE's file descriptors),
-    /// closed by DCE's teardown.
-    pub(crate) sockets: RefCell<BTreeSet<usize>>,
+    /// with the task that opened them (its "process"), closed by DCE's
+    /// teardown.
+    pub(crate) sockets: RefCell<BTreeMap<usize, Option<TaskId>>>,
     /// The fiberless task Cradle calls run in.
     cradle_task: Cell<Option<TaskId>>,
+    /// The last pid given to a program's task.
+    last_pid: Cell<u64>,
 }
 
 impl NodeCtx {
+    /// The pid of a new program (DCE's processes count from 1 per node).
+    pub(crate) fn next_pid(&self) -> u64 {
+        self.last_pid.set(self.last_pid.get() + 1);
+        self.last_pid.get()
+    }
+
     fn cookie(&self) -> *mut SimKernel {
         (self as *const NodeCtx).cast_mut().cast()
     }
@@ -351,8 +360,9 @@ impl Host {
             log: RefCell::new(Vec::new()),
             simtasks: RefCell::new(HashMap::new()),
             initialized: Cell::new(false),
-            sockets: RefCell::new(BTreeSet::new()),
+            sockets: RefCell::new(BTreeMap::new()),
             cradle_task: Cell::new(None),
+            last_pid: Cell::new(0),
         }));
         self.nodes.borrow_mut().push(ctx);
         let ctxp: *const NodeCtx = ctx;
@@ -548,12 +558,17 @@ impl Host {
     }
 
     /// DCE's teardown (`DceManager::DoDispose` at the end of a
-    /// simulation, dce-abi.md §9 H1b), node by node: the programs' tasks
-    /// are deleted where they stand (blocked in `poll`, `accept`,
-    /// `recvmsg`, ...), their poll waiters are freed with
-    /// `sock_pollfreewait` and every socket they still have open is closed
-    /// with `sock_close`, all with no current task.  The simulation cannot
-    /// run afterwards.  Returns the first hard error, if any.
+    /// simulation, dce-abi.md §9 H1b), node by node, program by program
+    /// (DCE's `DeleteProcess`): the waiters of the program's poll tables
+    /// are freed with `sock_pollfreewait` (`CleanupThread`), the sockets it
+    /// opened are closed with `sock_close`, then its task is deleted where
+    /// it stands (blocked in `poll`, `accept`, `recvmsg`, ...); last, the
+    /// sockets of the node's other tasks (Cradle's, DCE-internal ones) are
+    /// closed.  All of it with no current task: `task_current` is a hard
+    /// error, so are `event_schedule_ns` and `dev_xmit` (DCE's
+    /// `TaskManager::Current()` is NULL then), and `task_wakeup` does
+    /// nothing.  The simulation cannot run afterwards.  Returns the first
+    /// hard error, if any.
     pub fn teardown(&self) -> Result<(), SimError> {
         if self.torn_down.replace(true) {
             return Ok(());
@@ -561,34 +576,59 @@ impl Host {
         let nodes = self.nodes.borrow().len();
         for i in 0..nodes {
             let node = NodeId(i as u32);
-            for t in self.sim.application_tasks(node) {
-                self.sim.kill_task(t);
-            }
             let Some(ctx) = self.ctx(node) else { continue };
             if !ctx.initialized.get() {
+                for t in self.sim.application_tasks(node) {
+                    self.sim.kill_task(t);
+                }
                 continue;
             }
             let e = exports::view(&ctx.library_table());
-            let waiters = self.polls.take_node(node);
-            let sockets: Vec<usize> = ctx.sockets.borrow().iter().copied().collect();
-            self.sim.in_teardown(node, || {
-                self.run_event(move || {
-                    for h in waiters {
-                        if let Some(free) = e.sock_pollfreewait {
-                            // SAFETY: a waiter handle sock_poll returned,
-                            // freed once, as DCE's CleanupThread does.
-                            unsafe { free(h as *mut c_void) };
+            let programs: Vec<Option<TaskId>> = self
+                .sim
+                .application_tasks(node)
+                .into_iter()
+                .map(Some)
+                .chain([None])
+                .collect();
+            for p in programs {
+                let waiters = match p {
+                    Some(t) => self.polls.take_task(t),
+                    None => self.polls.take_node(node),
+                };
+                let sockets: Vec<usize> = ctx
+                    .sockets
+                    .borrow()
+                    .iter()
+                    .filter(|(_, owner)| p.is_none() || **owner == p)
+                    .map(|(s, _)| *s)
+                    .collect();
+                self.sim.in_teardown(node, || {
+                    self.run_event(move || {
+                        for h in waiters {
+                            if let Some(free) = e.sock_pollfreewait {
+                                // SAFETY: a waiter handle sock_poll returned,
+                                // freed once, as DCE's CleanupThread does.
+                                unsafe { free(h as *mut c_void) };
+                            }
                         }
-                    }
-                    for s in sockets {
-                        if let Some(close) = e.sock_close {
-                            // SAFETY: a socket the node's table opened and
-                            // nobody closed, as DCE's DeleteProcess does.
-                            unsafe { close(s as *mut SimSocket) };
+                        for s in sockets {
+                            if let Some(close) = e.sock_close {
+                                // SAFETY: a socket the node's table opened
+                                // and nobody closed, as DCE's DeleteProcess
+                                // does.
+                                unsafe { close(s as *mut SimSocket) };
+                            }
                         }
-                    }
-                })
-            });
+                    })
+                });
+                if let Some(t) = p {
+                    self.sim.kill_task(t);
+                }
+                if self.sim.fatal().is_some() {
+                    break;
+                }
+            }
         }
         match self.sim.fatal() {
             Some(e) => Err(e),
