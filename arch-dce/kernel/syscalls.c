@@ -190,7 +190,10 @@ int lkl_syscall_abandon(lkl_thread_t thread)
 	ret = -ESRCH;
 	rcu_read_lock();
 	for_each_process_thread(p, t) {
-		/* host0's thread booted the kernel; its id may be reused. */
+		/*
+		 * host0 carries the id of the thread that booted the kernel,
+		 * but runs no calls of it (that thread has a host task too).
+		 */
 		if (t != host0 && test_tsk_thread_flag(t, TIF_HOST_THREAD) &&
 		    lkl_ops->thread_equal(t->thread.tid, thread)) {
 			set_tsk_thread_flag(t, TIF_NOUACCESS);

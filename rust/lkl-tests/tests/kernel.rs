@@ -35,6 +35,10 @@ fn main() -> ExitCode {
             "boot_thread_blocked_while_new_thread_calls",
             boot_thread_blocked_while_new_thread_calls,
         ),
+        lkl_tests::trial(
+            "abandoned_call_loses_user_memory_only",
+            abandoned_call_loses_user_memory_only,
+        ),
         lkl_tests::trial("many_threads_exit", many_threads_exit),
         lkl_tests::trial("unknown_syscall_is_enosys", unknown_syscall_is_enosys),
         lkl_tests::trial("uname_reports_lkl", uname_reports_lkl),
@@ -358,6 +362,76 @@ fn boot_thread_blocked_while_new_thread_calls() -> TrialResult {
     ensure_eq!(buf[0], b'x');
     let wrote = writer.join().map_err(|_| "writer thread panicked")?;
     ensure_eq!(wrote.ctx("write in the new thread")?, 1);
+    Ok(())
+}
+
+/// `lkl_syscall_abandon` of the calling thread's id as the host knows it.
+fn abandon(thread: lkl_sys::LklThread) -> i32 {
+    // SAFETY: takes the CPU; called with no call of this thread running.
+    unsafe { lkl_sys::lkl_syscall_abandon(thread) }
+}
+
+fn thread_self() -> lkl_sys::LklThread {
+    // SAFETY: pthread_self, for the calling thread.
+    unsafe { lkl_posix_host::thread::thread_self() }
+}
+
+/// `lkl_syscall_abandon` covers one call: a read abandoned between two
+/// calls of its thread, and then one abandoned while blocked, fail to copy
+/// to user memory (`-EFAULT`) and leave the data in the pipe; the next
+/// read of the same thread is not affected and gets it.  A thread that
+/// never called has nothing to abandon (`-ESRCH`).
+fn abandoned_call_loses_user_memory_only() -> TrialResult {
+    ensure_booted()?;
+    let (id_tx, id_rx) = mpsc::channel();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let idle = thread::spawn(move || {
+        let _ = id_tx.send(thread_self());
+        let _ = go_rx.recv();
+    });
+    let t = id_rx.recv().map_err(|_| "no thread id")?;
+    ensure_eq!(abandon(t), -Errno::ESRCH.0, "a thread that never called");
+    let _ = go_tx.send(());
+    idle.join().map_err(|_| "idle thread panicked")?;
+
+    let (r, w) = sys::pipe2(0).ctx("pipe2")?;
+    let (id_tx, id_rx) = mpsc::channel();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let reader = thread::spawn(move || {
+        // Its host task first, so that there is a task to abandon.
+        let pid = sys::getpid();
+        let _ = id_tx.send(thread_self());
+        let _ = go_rx.recv();
+        let mut buf = [0u8; 4];
+        let mut reads = Vec::new();
+        for _ in 0..2 {
+            reads.push(sys::read(&r, &mut buf));
+            reads.push(sys::read(&r, &mut buf).map(|n| n * 1000 + usize::from(buf[0])));
+            let _ = id_tx.send(thread_self());
+        }
+        (pid, reads)
+    });
+    let t = id_rx.recv().map_err(|_| "no reader id")?;
+    // Between two calls: the next one is abandoned.
+    ensure_eq!(abandon(t), 0, "the reader, between calls");
+    ensure_eq!(sys::write(&w, b"x").ctx("write")?, 1);
+    let _ = go_tx.send(());
+    id_rx.recv().map_err(|_| "reader gone")?;
+    // Blocked in read() after 50 ms (or about to be: that read is the one
+    // abandoned either way).
+    thread::sleep(Duration::from_millis(50));
+    ensure_eq!(abandon(t), 0, "the reader, blocked");
+    ensure_eq!(sys::write(&w, b"y").ctx("write")?, 1);
+    let (pid, reads) = reader.join().map_err(|_| "reader panicked")?;
+    ensure_eq!(pid, Ok(1));
+    let efault = Err(Errno::EFAULT);
+    let want = [
+        efault,
+        Ok(1000 + usize::from(b'x')),
+        efault,
+        Ok(1000 + usize::from(b'y')),
+    ];
+    ensure_eq!(reads, want);
     Ok(())
 }
 

@@ -197,9 +197,9 @@ long lkl_syscall(long no, long *params);
  * theirs is blocked in the kernel.  The call goes on, but every access it
  * makes to user memory from now on fails with -EFAULT, so that memory may be
  * freed.  The thread's next call is not affected (if @thread is between two
- * calls, the next one is the one abandoned).  Returns 0, -ESRCH when @thread
- * has no task or is the thread that booted the kernel, or -ENODEV before the
- * boot and after the halt.
+ * calls, the next one is the one abandoned).  Needs the tls_* operations
+ * (without them every call runs as one task).  Returns 0, -ESRCH when
+ * @thread has no task, or -ENODEV before the boot and after the halt.
  */
 int lkl_syscall_abandon(lkl_thread_t thread);
 
