@@ -127,6 +127,8 @@ struct LoaderRun {
     delivered: u64,
     swaps: u64,
     copied: u64,
+    /// The fewest and the most swaps of one node.
+    per_node: (u64, u64),
 }
 
 fn loader_run(lib: &Path, toml: &str, mode: LoaderMode, datagrams: bool) -> LoaderRun {
@@ -152,17 +154,19 @@ fn loader_run(lib: &Path, toml: &str, mode: LoaderMode, datagrams: bool) -> Load
             _ => None,
         })
         .unwrap_or(0);
-    let (mut swaps, mut copied) = (0, 0);
+    let (mut swaps, mut copied, mut per_node) = (0, 0, (u64::MAX, 0));
     for i in 0..sc.nodes.len() {
         let st = host.swap_stats(NodeId(i as u32));
         swaps += st.swaps_in;
         copied += st.bytes_copied;
+        per_node = (per_node.0.min(st.swaps_in), per_node.1.max(st.swaps_in));
     }
     LoaderRun {
         wall_s,
         delivered,
         swaps,
         copied,
+        per_node,
     }
 }
 
@@ -212,6 +216,10 @@ fn loader_table(lib: &Path, chain_nodes: usize) {
         c.swaps,
         c.copied / 1_000_000
     );
+    println!(
+        "| the same, segment swaps of one node (fewest - most) | {} - {} | 0 | - |",
+        c.per_node.0, c.per_node.1
+    );
     let (c, p) = &runs[1];
     println!(
         "| 2-node TCP, 10 MB over 100 Mbit/s: bytes delivered | {} | {} | - |",
@@ -224,7 +232,9 @@ fn loader_table(lib: &Path, chain_nodes: usize) {
         c.wall_s / p.wall_s
     );
     println!(
-        "| the same, segment swaps / bytes copied | {} / {} MB | 0 / 0 | - |",
+        "| the same, segment swaps (per node: {} and {}) / bytes copied | {} / {} MB | 0 / 0 | - |",
+        c.per_node.0,
+        c.per_node.1,
         c.swaps,
         c.copied / 1_000_000
     );
