@@ -7,8 +7,9 @@
 //! into the request.  [`call`] hands it to a *worker*, a green thread
 //! ([`crate::thread`]) with a kernel host task of its own, from a pool
 //! that grows to the largest number of calls in flight at once (at most
-//! [`MAX_WORKERS`]) and is reused, and runs the green threads until none
-//! is runnable.  Then:
+//! [`MAX_WORKERS`] for calls that may wait; one that cannot wait always
+//! gets a worker, since a close must end the calls it orphans) and is
+//! reused, and runs the green threads until none is runnable.  Then:
 //!
 //! * the call finished (most do: everything that does not block): its
 //!   result is returned;
@@ -49,8 +50,8 @@ const ENODEV: c_long = 19;
 const EAGAIN: c_long = 11;
 const EBUSY: c_long = 16;
 
-/// Most workers a node runs; more calls in flight at once than that wait
-/// for one (or get `-EAGAIN` if they cannot wait).
+/// Most workers a node runs for calls that may wait; more such calls in
+/// flight at once wait for one.  Calls that cannot wait go beyond it.
 pub const MAX_WORKERS: u32 = 1024;
 
 /// The arguments of a request, copied into the worker that runs it, and
@@ -68,6 +69,11 @@ pub type Op = unsafe fn(&mut Args) -> c_long;
 /// Run when an abandoned or orphaned request ends, with its result:
 /// releases what it created that nobody will see (a new socket, say).
 pub type Undo = unsafe fn(ret: c_long, &mut Args);
+
+/// Run by the caller, on the request's arguments, at the moment it gives
+/// up on the call, before the call can go on: cuts what the op shares
+/// with the caller (a DCE poll table, say).
+pub type OnAbandon = unsafe fn(&Args);
 
 /// Whether the caller can wait for the kernel.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -88,6 +94,7 @@ pub struct Request {
     /// The socket (kernel descriptor) the call works on, or -1.
     pub fd: c_long,
     pub undo: Option<Undo>,
+    pub on_abandon: Option<OnAbandon>,
     pub wait: Wait,
     /// A call DCE's teardown makes: the node is quiet while it runs
     /// ([`crate::defer`]).
@@ -107,6 +114,7 @@ impl Request {
             args: Args { a, out: [0; 2] },
             fd: -1,
             undo: None,
+            on_abandon: None,
             wait: Wait::May,
             quiet: false,
             abandonable: true,
@@ -119,11 +127,20 @@ impl Request {
 pub struct Outcome {
     pub ret: c_long,
     pub out: [c_long; 2],
+    /// The call goes on in the kernel without its caller (`ret` is
+    /// `-EAGAIN`): what the request shares with its op belongs to the
+    /// request's undo from now on.
+    pub abandoned: bool,
 }
 
 impl Outcome {
-    fn err(ret: c_long) -> Self {
-        Outcome { ret, out: [0; 2] }
+    /// A call that failed, or never ran, with `ret`.
+    pub fn err(ret: c_long) -> Self {
+        Outcome {
+            ret,
+            out: [0; 2],
+            abandoned: false,
+        }
     }
 }
 
@@ -134,6 +151,16 @@ struct Slot {
     out: Cell<[c_long; 2]>,
     /// The caller's DCE task once it waits, NULL before.
     waiter: Cell<*mut SimTask>,
+}
+
+impl Slot {
+    fn outcome(&self) -> Outcome {
+        Outcome {
+            ret: self.ret.get(),
+            out: self.out.get(),
+            abandoned: false,
+        }
+    }
 }
 
 /// A request waiting for a worker (on its caller's stack; such a caller
@@ -414,6 +441,11 @@ fn unqueue(p: *mut Pending) {
 fn give_up(req: &Request, placed: &Placed, pending: &mut Pending) -> Outcome {
     match placed {
         Placed::Worker(gt) if req.abandonable => {
+            if let Some(f) = req.on_abandon {
+                // SAFETY: the request's own hook, on its own arguments,
+                // while its worker is stopped.
+                unsafe { f(&req.args) };
+            }
             abandon(*gt);
             thread::run();
             node::log("lkl-dce: ");
@@ -422,7 +454,10 @@ fn give_up(req: &Request, placed: &Placed, pending: &mut Pending) -> Outcome {
                 " would block, from a caller that cannot wait: -EAGAIN (the call goes on in \
                  the kernel without the caller's memory)\n",
             );
-            Outcome::err(-EAGAIN)
+            Outcome {
+                abandoned: true,
+                ..Outcome::err(-EAGAIN)
+            }
         }
         Placed::Worker(_) => {
             node::log("lkl-dce: ");
@@ -458,6 +493,9 @@ pub fn call(req: Request) -> Outcome {
         return Outcome::err(-EBUSY);
     }
     if req.quiet {
+        // A quiet call must not sleep: other entries would find the node
+        // quiet, and the flag would be cleared on another node's globals.
+        debug_assert!(req.wait == Wait::Never);
         crate::defer::quietly(|| run_call(req))
     } else {
         crate::defer::flush();
@@ -489,10 +527,7 @@ fn run_call(req: Request) -> Outcome {
         thread::run();
     }
     if slot.done.get() {
-        return Outcome {
-            ret: slot.ret.get(),
-            out: slot.out.get(),
-        };
+        return slot.outcome();
     }
     if n.is_dead() {
         return Outcome::err(-ENODEV);
@@ -523,10 +558,7 @@ fn wait_for(slot: &Slot, sleeper: &Sleeper) -> Outcome {
         // that registered itself as the slot's waiter.
         unsafe { sleeper.sleep() };
     }
-    Outcome {
-        ret: slot.ret.get(),
-        out: slot.out.get(),
-    }
+    slot.outcome()
 }
 
 /// Orphans the calls in flight on socket `fd`, whose last DCE descriptor

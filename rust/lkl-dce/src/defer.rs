@@ -7,12 +7,16 @@
 //! timer, so these two calls must not reach DCE directly.  The library
 //! cannot tell teardown from an ordinary close, so it always defers them:
 //! while such a call runs (the node is *quiet*), frames the kernel sends
-//! are queued and timers it arms are noted, and afterwards a DCE kernel
+//! are queued, timers it arms are noted, and wake-ups of DCE's poll tables
+//! are held (DCE's `poll_event` wakes the polling thread through the task
+//! manager too; a close can wake another program's poll over loopback),
+//! and afterwards a DCE kernel
 //! task of the library, the *deferrer*, is woken with `task_wakeup`, which
 //! DCE makes a no-op without a task manager.  In a running simulation the
 //! deferrer runs at the same virtual time, right after, swapped in with the
-//! node's segment as DCE does for kernel tasks, and sends the frames and
-//! schedules the timers; every other entry into the node does it first
+//! node's segment as DCE does for kernel tasks, and sends the frames,
+//! schedules the timers and delivers the wake-ups; every other entry into
+//! the node does it first
 //! too, so frames keep their order.  In teardown nothing runs any more,
 //! and nothing is sent.
 
@@ -39,6 +43,8 @@ pub struct Deferred {
     tail: Cell<*mut Frame>,
     /// Timers to arm: the `time.rs` timers, linked through themselves.
     timers: Cell<*mut c_void>,
+    /// Poll wake-ups to deliver: the `poll.rs` waiters, linked likewise.
+    polls: Cell<*mut c_void>,
     /// The deferrer task, NULL before `start`.
     task: Cell<*mut SimTask>,
 }
@@ -50,6 +56,7 @@ impl Deferred {
             head: Cell::new(ptr::null_mut()),
             tail: Cell::new(ptr::null_mut()),
             timers: Cell::new(ptr::null_mut()),
+            polls: Cell::new(ptr::null_mut()),
             task: Cell::new(ptr::null_mut()),
         }
     }
@@ -69,8 +76,13 @@ impl Deferred {
         &self.timers
     }
 
+    /// The list of poll wake-ups to deliver (`poll.rs` links them).
+    pub fn polls(&self) -> &Cell<*mut c_void> {
+        &self.polls
+    }
+
     fn pending(&self) -> bool {
-        self.frames_waiting() || !self.timers.get().is_null()
+        self.frames_waiting() || !self.timers.get().is_null() || !self.polls.get().is_null()
     }
 }
 
@@ -148,17 +160,25 @@ pub fn flush() {
         return;
     }
     let dce = node::dce();
-    let mut f = d.head.replace(ptr::null_mut());
-    d.tail.set(ptr::null_mut());
-    while !f.is_null() {
+    // One at a time off the head: a frame the kernel sends meanwhile (a
+    // device that delivers in place) queues behind the rest.
+    loop {
+        let f = d.head.get();
+        if f.is_null() {
+            break;
+        }
         // SAFETY: queued frames are live until freed here.
         let (next, dev, len) = unsafe { ((*f).next, (*f).dev, (*f).len) };
+        d.head.set(next);
+        if next.is_null() {
+            d.tail.set(ptr::null_mut());
+        }
         if !n.is_dead() {
             // SAFETY: a device of this node and the frame's bytes.
             unsafe { dce.dev_xmit(dev, f.add(1).cast::<u8>(), len as c_int) };
         }
         dce.free(f.cast());
-        f = next;
     }
     crate::time::arm_deferred();
+    crate::poll::deliver_deferred();
 }

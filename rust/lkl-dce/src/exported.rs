@@ -19,8 +19,8 @@ pub fn fill(e: &mut KernelHandle) {
     e.sock_ioctl = Some(crate::socket::sock_ioctl);
     e.sock_setsockopt = Some(crate::socket::sock_setsockopt);
     e.sock_getsockopt = Some(crate::socket::sock_getsockopt);
-    e.sock_poll = Some(crate::socket::sock_poll);
-    e.sock_pollfreewait = Some(crate::socket::sock_pollfreewait);
+    e.sock_poll = Some(crate::poll::sock_poll);
+    e.sock_pollfreewait = Some(crate::poll::sock_pollfreewait);
     e.dev_create = Some(crate::netdev::dev_create);
     e.dev_destroy = Some(crate::netdev::dev_destroy);
     e.dev_get_private = Some(crate::netdev::dev_get_private);

@@ -48,6 +48,7 @@ mod host_ops;
 mod mem;
 mod netdev;
 mod node;
+mod poll;
 mod socket;
 mod sync;
 mod sysctl;

@@ -15,21 +15,17 @@
 //! from DCE's teardown without any task.  Those never wait
 //! ([`Wait::Never`]).
 //!
-//! `sock_poll` registers a waiter of the arch (`arch/lkl/kernel/poll.c`)
-//! that calls DCE's `poll_event` on every matching wake-up, until
-//! `sock_pollfreewait`.
+//! `sock_poll` and `sock_pollfreewait` are in [`crate::poll`].
 
 use crate::call::{self, syscall as sys, Args, Request, Wait};
 use crate::node;
-use core::ffi::{c_char, c_int, c_long, c_uint, c_void};
-use core::ptr;
-use dce_abi::{MsgHdr, PollTableRef, SimSocket, SockAddr};
+use core::ffi::{c_char, c_int, c_long, c_void};
+use dce_abi::{MsgHdr, SimSocket, SockAddr};
 use lkl_sys::sysno::{
     SYS_accept4, SYS_bind, SYS_close, SYS_connect, SYS_fcntl, SYS_getpeername, SYS_getsockname,
     SYS_getsockopt, SYS_ioctl, SYS_listen, SYS_recvmsg, SYS_sendmsg, SYS_setsockopt, SYS_shutdown,
     SYS_socket,
 };
-use lkl_sys::{Errno, NR_LKL_POLL_ADD, NR_LKL_POLL_DEL};
 
 const EINVAL: c_long = 22;
 const EBADF: c_long = 9;
@@ -45,7 +41,7 @@ const F_GETFL: c_long = 3;
 const F_SETFL: c_long = 4;
 const SHUT_RDWR: c_long = 2;
 
-fn fd_of(s: *mut SimSocket) -> Option<c_long> {
+pub(crate) fn fd_of(s: *mut SimSocket) -> Option<c_long> {
     (!s.is_null()).then(|| s as usize as c_long - 1)
 }
 
@@ -70,10 +66,7 @@ fn on_socket(
     wait: Wait,
 ) -> call::Outcome {
     let Some(fd) = fd_of(s) else {
-        return call::Outcome {
-            ret: -EBADF,
-            out: [0; 2],
-        };
+        return call::Outcome::err(-EBADF);
     };
     let mut req = Request::new(what, op, [fd, rest[0], rest[1], rest[2], rest[3], rest[4]]);
     req.fd = fd;
@@ -194,13 +187,14 @@ pub unsafe extern "C" fn sock_close(s: *mut SimSocket) -> c_int {
     req.fd = fd;
     req.wait = Wait::Never;
     req.quiet = true;
-    match call::call(req).ret {
-        // The descriptor is gone either way: a close that blocks (a
-        // lingering socket) ends in the kernel without the caller, and a
-        // kernel that died took the socket with it.
-        r if r == -c_long::from(Errno::EAGAIN.0) || r == -ENODEV => 0,
-        r => r as c_int,
+    let out = call::call(req);
+    // The descriptor is gone either way when a close that blocks (a
+    // lingering socket) goes on in the kernel without the caller, or when
+    // the kernel died and took the socket with it.
+    if out.abandoned || out.ret == -ENODEV {
+        return 0;
     }
+    out.ret as c_int
 }
 
 pub unsafe extern "C" fn sock_recvmsg(s: *mut SimSocket, msg: *mut MsgHdr, flags: c_int) -> isize {
@@ -335,103 +329,4 @@ pub unsafe extern "C" fn sock_getsockopt(
 ) -> c_int {
     let x = [level.into(), name.into(), value as c_long, len as c_long];
     fd_call("sock_getsockopt", s, SYS_getsockopt, x, Wait::Never) as c_int
-}
-
-const POLLERR: c_int = 0x008;
-const POLLHUP: c_int = 0x010;
-const POLLNVAL: c_int = 0x020;
-
-/// The kernel's poll callback: tells DCE's `PollTable` (the cookie).
-unsafe extern "C" fn poll_notify(cookie: *mut c_void, key: c_uint) {
-    // SAFETY: `cookie` is DCE's PollTable*, registered until
-    // sock_pollfreewait removes this waiter.
-    unsafe { node::dce().poll_event(key as c_int, cookie) };
-}
-
-/// `a`: fd, wanted events, notify function (or 0), cookie; the waiter's
-/// handle comes back in `out[0]`.
-unsafe fn op_poll_add(a: &mut Args) -> c_long {
-    let handle = ptr::addr_of_mut!(a.out[0]);
-    let x = a.a;
-    sys(
-        NR_LKL_POLL_ADD,
-        [x[0], x[1], x[2], x[3], handle as c_long, 0],
-    )
-}
-
-/// A waiter registered for a caller that is gone: removed.
-unsafe fn undo_poll_add(ret: c_long, a: &mut Args) {
-    if ret >= 0 && a.a[2] != 0 && a.out[0] != 0 {
-        sys(NR_LKL_POLL_DEL, [a.out[0], 0, 0, 0, 0, 0]);
-    }
-}
-
-/// `sock_poll(s, ref)`: the socket's readiness in `ref.ret`; with a
-/// `PollTable*` in `ref.opaque`, also a waiter that calls `poll_event` on
-/// every matching wake-up, whose handle replaces `ref.opaque`.  A bad
-/// socket reads `POLLNVAL`, a dead kernel `POLLERR | POLLHUP`; then no
-/// waiter is left (`opaque` NULL).
-pub unsafe extern "C" fn sock_poll(s: *mut SimSocket, r: *mut c_void) {
-    let r = r as *mut PollTableRef;
-    if r.is_null() {
-        return;
-    }
-    // SAFETY: DCE passes its poll_table_ref, valid during the call.
-    let (wanted, cookie) = unsafe { ((*r).ret, (*r).opaque) };
-    let notify: Option<lkl_sys::LklPollNotify> = (!cookie.is_null()).then_some(poll_notify);
-    let (mask, opaque) = match fd_of(s) {
-        None => (POLLNVAL, ptr::null_mut()),
-        Some(fd) => {
-            let mut req = Request::new(
-                "sock_poll",
-                op_poll_add,
-                [
-                    fd,
-                    c_long::from(wanted as c_uint),
-                    notify.map_or(0, |f| f as usize as c_long),
-                    cookie as c_long,
-                    0,
-                    0,
-                ],
-            );
-            req.fd = fd;
-            req.wait = Wait::Never;
-            req.undo = Some(undo_poll_add);
-            let out = call::call(req);
-            match out.ret {
-                -9 => (POLLNVAL, ptr::null_mut()),
-                r if r < 0 => (POLLERR | POLLHUP, ptr::null_mut()),
-                r => (r as c_int, out.out[0] as *mut c_void),
-            }
-        }
-    };
-    // SAFETY: as above.
-    unsafe {
-        (*r).ret = mask;
-        (*r).opaque = opaque;
-    }
-}
-
-unsafe fn op_poll_del(a: &mut Args) -> c_long {
-    sys(NR_LKL_POLL_DEL, [a.a[0], 0, 0, 0, 0, 0])
-}
-
-/// `sock_pollfreewait(handle)`: removes a waiter of `sock_poll`; NULL is
-/// fine (DCE passes it when `sock_poll` registered nothing).  Never waits
-/// (DCE's teardown calls it with no task).
-pub unsafe extern "C" fn sock_pollfreewait(handle: *mut c_void) {
-    if handle.is_null() {
-        return;
-    }
-    let mut req = Request::new(
-        "sock_pollfreewait",
-        op_poll_del,
-        [handle as c_long, 0, 0, 0, 0, 0],
-    );
-    req.wait = Wait::Never;
-    req.quiet = true;
-    let ret = call::call(req).ret;
-    if ret < 0 && ret != -ENODEV {
-        node::log_int(c"lkl-dce: sock_pollfreewait failed: %d\n", ret as c_int);
-    }
 }
