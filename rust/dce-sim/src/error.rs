@@ -40,7 +40,8 @@ pub enum SimError {
     /// task (dce-abi.md §9 H1b).
     TaskCurrentInTeardown,
     /// An import that needs DCE's `TaskManager::Current()` (scheduling an
-    /// event, sending a frame) during DCE's teardown, where it is NULL.
+    /// event, sending a frame, waking a program's poll) during DCE's
+    /// teardown, where it is NULL.
     NoTaskManagerInTeardown {
         /// The import.
         call: &'static str,
@@ -208,7 +209,8 @@ impl fmt::Display for SimError {
             SimError::NoTaskManagerInTeardown { call, node } => write!(
                 f,
                 "{call}() on node {node} during DCE's teardown (TaskManager::Current() is NULL \
-                 there, and DCE's EventScheduleNs and DevXmit dereference it)"
+                 there, and DCE's EventScheduleNs, DevXmit and PollTable wake-up \
+                 dereference it)"
             ),
             SimError::WaitOnFiberless { call, node } => write!(
                 f,

@@ -115,6 +115,11 @@ impl Polls {
         handles
     }
 
+    /// True if `cookie` is a table a program is polling with right now.
+    pub(crate) fn is_live(&self, cookie: *mut c_void) -> bool {
+        self.tables.borrow().contains_key(&(cookie as usize))
+    }
+
     /// `poll_event(flag, context)`: wakes the task waiting in the table.
     pub(crate) fn wakeup(&self, sim: &Sim, context: *mut c_void) -> Result<(), SimError> {
         let Some(task) = self.with(context, |t| t.task) else {

@@ -981,3 +981,137 @@ fn a_close_sends_its_fin_at_once_and_nothing_in_the_teardown() {
         assert!(!log.contains("lkl-dce:"), "node {node}: {log}");
     }
 }
+
+/// (i) A close wakes another program's `poll` through the kernel alone
+/// when the two are connected over loopback: `poll_event` is the third
+/// import DCE's teardown cannot take (its wake-up goes through the NULL
+/// task manager).  In a running simulation the poll still returns at the
+/// very instant of the close; in the teardown, closing the first program's
+/// socket while the second still polls wakes nothing.
+#[test]
+fn a_close_wakes_a_poll_over_loopback_at_once_and_not_in_the_teardown() {
+    let _g = lock();
+    let (host, _, _) = two_nodes(PointToPointConfig::default());
+    let rec = record(&host);
+    let hp: *const Host = &*host;
+    let a = NodeId(0);
+    let lo = |port| SockAddr::v4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port));
+    let poll_accepted = move |port: u16, e: dce_abi::SimExported| {
+        let l = Socket::new(&e, libc::AF_INET, libc::SOCK_STREAM, 0).expect("socket");
+        l.bind(&lo(port)).expect("bind");
+        l.listen(1).expect("listen");
+        let c = l.accept(0).expect("accept");
+        let mut fds = [PollFd {
+            sock: c.raw(),
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        // SAFETY: the host outlives the tasks of its simulator.
+        let n = unsafe { &*hp }.poll(&e, &mut fds, None).expect("poll");
+        (n, fds[0].revents)
+    };
+    let poller = run_task(&host, a, 0, move |sim, e| {
+        let (n, revents) = poll_accepted(7000, e);
+        (n, revents, sim.now())
+    });
+    let closer = run_task(&host, a, MS, move |sim, e| {
+        let s = Socket::new(&e, libc::AF_INET, libc::SOCK_STREAM, 0).expect("socket");
+        s.connect(&lo(7000), 0).expect("connect");
+        apps::sleep(&e, 100 * MS, || sim.now()).expect("sleep");
+        let at = sim.now();
+        s.close().expect("close");
+        at
+    });
+    run(&host, host.sim().now() + SEC);
+    let closed_at = closer.borrow_mut().take().expect("closer done");
+    let (n, revents, woke_at) = poller.borrow_mut().take().expect("poller done");
+    assert_eq!((n, revents & libc::POLLIN), (1, libc::POLLIN));
+    assert_eq!(woke_at, closed_at, "the poll returns at the close");
+
+    // The holder's program is deleted first (its task is the older),
+    // while the poller's table is still registered.
+    let holder = run_task(&host, a, 0, move |sim, e| {
+        let s = Socket::new(&e, libc::AF_INET, libc::SOCK_STREAM, 0).expect("socket");
+        apps::sleep(&e, MS, || sim.now()).expect("sleep");
+        s.connect(&lo(7001), 0).expect("connect");
+        let mut buf = [0u8; 4];
+        s.recv_from(&mut buf, 0).map(|(n, _)| n)
+    });
+    let poller = run_task(&host, a, 0, move |_, e| poll_accepted(7001, e));
+    run(&host, host.sim().now() + SEC);
+    assert!(holder.borrow().is_none() && poller.borrow().is_none());
+    let polls = rec.poll_events().len();
+    host.teardown()
+        .expect("teardown while a program polls the other end");
+    assert_eq!(
+        rec.poll_events().len(),
+        polls,
+        "no poll_event in the teardown"
+    );
+    assert_eq!(host.open_sockets(a), 0);
+    let log = host.node_log(a);
+    assert!(!log.contains("lkl-dce:"), "{log}");
+}
+
+/// (j) A timer a close arms (quietly) is armed right after it: the FIN of
+/// a close whose peer has gone silent (its device down) is retransmitted
+/// by the close's retransmission timer, with TCP's growing backoff.
+#[test]
+fn a_timer_armed_by_a_close_retransmits_its_fin() {
+    let _g = lock();
+    let cfg = PointToPointConfig {
+        delay_ns: 5 * MS,
+        ..PointToPointConfig::default()
+    };
+    let (host, _, _) = two_nodes(cfg);
+    let rec = record(&host);
+    let (a, b) = (NodeId(0), NodeId(1));
+    let server = run_task(&host, b, 0, |_, e| {
+        let l = Socket::new(&e, libc::AF_INET, libc::SOCK_STREAM, 0)?;
+        l.bind(&any4(8000))?;
+        l.listen(1)?;
+        let c = l.accept(0)?;
+        let mut buf = [0u8; 16];
+        c.recv_from(&mut buf, 0).map(|(n, _)| n)
+    });
+    let client = run_task(&host, a, 0, move |sim, e| {
+        let s = Socket::new(&e, libc::AF_INET, libc::SOCK_STREAM, 0)?;
+        let peer = SockAddr::v4(SocketAddrV4::new(Ipv4Addr::new(10, 1, 1, 2), 8000));
+        s.connect(&peer, 0)?;
+        apps::sleep(&e, 100 * MS, || sim.now())?;
+        let at = sim.now();
+        s.close()?;
+        Ok::<_, Errno>(at)
+    });
+    let down = run_task(&host, b, 50 * MS, |_, e| {
+        let mut rtnl = Rtnl::open(&e)?;
+        let sim0 = rtnl.link_index("sim0")?;
+        rtnl.link_set(sim0, false, None)
+    });
+    run(&host, host.sim().now() + 5 * SEC);
+    down.borrow_mut()
+        .take()
+        .expect("down done")
+        .expect("link down");
+    let closed_at = client
+        .borrow_mut()
+        .take()
+        .expect("client done")
+        .expect("client");
+    assert!(server.borrow().is_none(), "B heard nothing");
+    let fins: Vec<u64> = rec
+        .frames(a)
+        .iter()
+        .filter(|f| tcp_flags(&f.data).is_some_and(|fl| fl & FIN != 0))
+        .map(|f| f.time)
+        .collect();
+    assert_eq!(fins.first(), Some(&closed_at), "A's FINs at {fins:?}");
+    assert!(fins.len() >= 4, "retransmitted: {fins:?}");
+    let gaps: Vec<u64> = fins.windows(2).map(|w| w[1] - w[0]).collect();
+    // A tail loss probe first, then retransmissions that back off.
+    assert!(
+        gaps.windows(2).all(|g| g[1] >= g[0]) && gaps.last() > gaps.first(),
+        "backoff grows: {gaps:?}"
+    );
+    host.teardown().expect("teardown");
+}

@@ -564,6 +564,14 @@ unsafe extern "C" fn cb_poll_event(flag: c_int, context: *mut c_void) {
             context: context as usize,
         });
     }
+    if host.sim.in_teardown_now() && host.polls.is_live(context) {
+        // DCE's WakeUpCallback wakes the polling thread through
+        // TaskManager::Current(), NULL in the teardown.
+        host.hard(SimError::NoTaskManagerInTeardown {
+            call: "poll_event",
+            node,
+        });
+    }
     if let Err(e) = host.polls.wakeup(host.sim(), context) {
         host.hard(e)
     }
