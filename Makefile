@@ -153,7 +153,10 @@ capi-test: lkl
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I$(INC_OUT) \
 		-o $(CAPI_TEST) $(TOP)/tools/tests/lkl-api-test.c $$host \
 		$(LKL_OBJ) -Wl,-z,noexecstack -lpthread
-	$(Q)$(CAPI_TEST)
+	$(Q)$(CAPI_TEST) > $(CAPI_TEST).log 2>&1; rc=$$?; cat $(CAPI_TEST).log; \
+	if grep -E 'WARNING:|BUG:' $(CAPI_TEST).log; then \
+		echo "capi-test: the kernel logged a warning"; exit 1; \
+	fi; exit $$rc
 
 # ---------------------------------------------------------------------------
 # The ns-3-dce kernel library: out/lib/liblkl.so (+ liblinux.so and

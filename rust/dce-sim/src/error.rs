@@ -48,6 +48,14 @@ pub enum SimError {
         /// Node whose library called it.
         node: NodeId,
     },
+    /// A node's kernel logged a warning or a bug
+    /// ([`SimConfig::kernel_warnings_fatal`](crate::SimConfig)).
+    KernelWarning {
+        /// The node.
+        node: NodeId,
+        /// The line, as far as it was printed.
+        line: String,
+    },
     /// `task_wait()`/`task_yield()` while a Cradle caller's fiberless task
     /// is the current one (dce-abi.md §9 H1c).
     WaitOnFiberless {
@@ -212,6 +220,9 @@ impl fmt::Display for SimError {
                  there, and DCE's EventScheduleNs, DevXmit and PollTable wake-up \
                  dereference it)"
             ),
+            SimError::KernelWarning { node, line } => {
+                write!(f, "the kernel of node {node} logged: {line}")
+            }
             SimError::WaitOnFiberless { call, node } => write!(
                 f,
                 "{call}() on node {node} while a Cradle caller's fiberless task is current \

@@ -93,6 +93,10 @@ pub struct SimConfig {
     /// Stack size of tasks started without an explicit size
     /// (default [`DCE_TASK_STACK_SIZE`]).
     pub task_stack_size: usize,
+    /// A `WARNING:` or `BUG:` line in a node's kernel log stops the run
+    /// with [`SimError::KernelWarning`].  DCE does no such thing; it is a
+    /// check of ours, on by default because a kernel warning is a bug.
+    pub kernel_warnings_fatal: bool,
 }
 
 impl Default for SimConfig {
@@ -100,6 +104,7 @@ impl Default for SimConfig {
         SimConfig {
             seed: 1,
             task_stack_size: DCE_TASK_STACK_SIZE,
+            kernel_warnings_fatal: true,
         }
     }
 }

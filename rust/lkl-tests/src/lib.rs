@@ -56,14 +56,31 @@ fn start_watchdog() {
 }
 
 /// A trial watched by the watchdog.
+/// A trial also fails if the kernel logged a `WARNING:` or `BUG:` line
+/// while it ran: kernel warnings are bugs.
 pub fn trial(name: &'static str, f: fn() -> Result<(), Failed>) -> Trial {
     Trial::test(name, move || {
         *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) =
             Some((name.to_string(), Instant::now()));
+        let before = lkl_posix_host::boot_log().len();
         let r = f();
         *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        r
+        r.and_then(|()| kernel_warnings_since(before))
     })
+}
+
+/// `Err` naming the first `WARNING:` or `BUG:` line the kernel printed
+/// after the first `from` bytes of its log.
+pub fn kernel_warnings_since(from: usize) -> Result<(), Failed> {
+    let log = lkl_posix_host::boot_log();
+    let new = log.get(from..).unwrap_or("");
+    match new
+        .lines()
+        .find(|l| l.contains("WARNING:") || l.contains("BUG:"))
+    {
+        Some(l) => Err(format!("the kernel logged: {l}\n{}", log_tail(60)).into()),
+        None => Ok(()),
+    }
 }
 
 /// Sets up logging and the watchdog and runs `trials` sequentially, in the

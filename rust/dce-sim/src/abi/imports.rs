@@ -150,6 +150,7 @@ unsafe extern "C" fn cb_vprintf(k: *mut SimKernel, fmt: *const c_char, ap: VaLis
     }
     let len = n as usize;
     let mut log = nc.log.borrow_mut();
+    let old = log.len();
     if len < buf.len() {
         log.extend_from_slice(&buf[..len]);
     } else {
@@ -158,7 +159,34 @@ unsafe extern "C" fn cb_vprintf(k: *mut SimKernel, fmt: *const c_char, ap: VaLis
         unsafe { vsnprintf(big.as_mut_ptr().cast(), big.len(), fmt, ap) };
         log.extend_from_slice(&big[..len]);
     }
+    if host.sim.config().kernel_warnings_fatal {
+        if let Some(line) = warning_in(&log, old) {
+            // Latched, not raised: the kernel finishes what it prints and
+            // the run stops after this event.
+            let _ = host.sim.fail::<()>(SimError::KernelWarning {
+                node: nc.node,
+                line,
+            });
+        }
+    }
     n
+}
+
+/// A `WARNING:` or `BUG:` line among those the bytes from `new` on
+/// complete or continue (the run keeps the first error only).
+fn warning_in(log: &[u8], new: usize) -> Option<String> {
+    let start = log[..new]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    log[start..]
+        .split(|&b| b == b'\n')
+        .find(|l| {
+            [&b"WARNING:"[..], b"BUG:"]
+                .iter()
+                .any(|pat| l.windows(pat.len()).any(|w| w == *pat))
+        })
+        .map(|l| String::from_utf8_lossy(l).into_owned())
 }
 
 unsafe extern "C" fn cb_malloc(k: *mut SimKernel, size: c_ulong) -> *mut c_void {
@@ -574,5 +602,32 @@ unsafe extern "C" fn cb_poll_event(flag: c_int, context: *mut c_void) {
     }
     if let Err(e) = host.polls.wakeup(host.sim(), context) {
         host.hard(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::warning_in;
+
+    #[test]
+    fn kernel_warnings_are_found_in_what_was_just_printed() {
+        let mut log = b"[    0.0] booting\n[    1.0] WARNING: CPU: 0 PID: 1 at x.c:1".to_vec();
+        // A warning printed in one piece.
+        assert_eq!(
+            warning_in(&log, 18).as_deref(),
+            Some("[    1.0] WARNING: CPU: 0 PID: 1 at x.c:1")
+        );
+        // Its line continued by a later fragment is still found.
+        let old = log.len();
+        log.extend_from_slice(b" f+0x10\n");
+        assert!(warning_in(&log, old).unwrap().ends_with("f+0x10"));
+        // Lines finished before the fragment are not looked at again.
+        let old = log.len();
+        log.extend_from_slice(b"[    2.0] all well\n");
+        assert_eq!(warning_in(&log, old), None);
+        let old = log.len();
+        log.extend_from_slice(b"[    3.0] BUG: unable to handle page fault\n");
+        assert!(warning_in(&log, old).unwrap().contains("BUG: unable"));
+        assert_eq!(warning_in(b"no newline yet", 0), None);
     }
 }
