@@ -20,12 +20,99 @@
 //! too, so frames keep their order.  In teardown nothing runs any more,
 //! and nothing is sent.
 
+use crate::poll::Waiter;
+use crate::time::Timer;
 use crate::{node, thread};
 use core::cell::Cell;
 use core::ffi::{c_int, c_void};
 use core::mem::size_of;
 use core::ptr;
 use dce_abi::{SimDevice, SimTask};
+
+/// The link an item of a [`Queue`] carries in itself.
+pub struct Link<T> {
+    queued: Cell<bool>,
+    next: Cell<*mut T>,
+}
+
+impl<T> Link<T> {
+    pub const fn new() -> Self {
+        Link {
+            queued: Cell::new(false),
+            next: Cell::new(ptr::null_mut()),
+        }
+    }
+}
+
+/// An item that can wait in a [`Queue`].
+pub trait Linked: Sized {
+    fn link(&self) -> &Link<Self>;
+}
+
+/// Items (in DCE memory) waiting for the deferred effects to go out,
+/// linked through themselves, each at most once.
+pub struct Queue<T> {
+    head: Cell<*mut T>,
+}
+
+impl<T: Linked> Queue<T> {
+    pub const fn new() -> Self {
+        Queue {
+            head: Cell::new(ptr::null_mut()),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.head.get().is_null()
+    }
+
+    /// Adds `item` unless it waits already.
+    ///
+    /// # Safety
+    /// `item` is live until it is popped or removed.
+    pub unsafe fn push(&self, item: *mut T) {
+        // SAFETY: the caller's.
+        let l = unsafe { (*item).link() };
+        if !l.queued.replace(true) {
+            l.next.set(self.head.replace(item));
+        }
+    }
+
+    /// The next item, taken off.
+    pub fn pop(&self) -> Option<*mut T> {
+        let item = self.head.get();
+        if item.is_null() {
+            return None;
+        }
+        // SAFETY: queued items are live (push's contract).
+        let l = unsafe { (*item).link() };
+        self.head.set(l.next.replace(ptr::null_mut()));
+        l.queued.set(false);
+        Some(item)
+    }
+
+    /// Takes `item` off if it waits.
+    ///
+    /// # Safety
+    /// `item` is live.
+    pub unsafe fn remove(&self, item: *mut T) {
+        // SAFETY: the caller's.
+        if !unsafe { (*item).link() }.queued.get() {
+            return;
+        }
+        let mut at: &Cell<*mut T> = &self.head;
+        while !at.get().is_null() {
+            // SAFETY: queued items are live.
+            let l = unsafe { (*at.get()).link() };
+            if at.get() == item {
+                at.set(l.next.replace(ptr::null_mut()));
+                l.queued.set(false);
+                return;
+            }
+            at = &l.next;
+        }
+    }
+}
 
 /// A frame queued while the node was quiet: header, then the bytes.
 #[repr(C)]
@@ -41,10 +128,10 @@ pub struct Deferred {
     quiet: Cell<bool>,
     head: Cell<*mut Frame>,
     tail: Cell<*mut Frame>,
-    /// Timers to arm: the `time.rs` timers, linked through themselves.
-    timers: Cell<*mut c_void>,
-    /// Poll wake-ups to deliver: the `poll.rs` waiters, linked likewise.
-    polls: Cell<*mut c_void>,
+    /// Timers to arm.
+    pub timers: Queue<Timer>,
+    /// Poll waiters with wake-ups to deliver.
+    pub polls: Queue<Waiter>,
     /// The deferrer task, NULL before `start`.
     task: Cell<*mut SimTask>,
 }
@@ -55,8 +142,8 @@ impl Deferred {
             quiet: Cell::new(false),
             head: Cell::new(ptr::null_mut()),
             tail: Cell::new(ptr::null_mut()),
-            timers: Cell::new(ptr::null_mut()),
-            polls: Cell::new(ptr::null_mut()),
+            timers: Queue::new(),
+            polls: Queue::new(),
             task: Cell::new(ptr::null_mut()),
         }
     }
@@ -71,18 +158,8 @@ impl Deferred {
         !self.head.get().is_null()
     }
 
-    /// The list of timers to arm (`time.rs` links them).
-    pub fn timers(&self) -> &Cell<*mut c_void> {
-        &self.timers
-    }
-
-    /// The list of poll wake-ups to deliver (`poll.rs` links them).
-    pub fn polls(&self) -> &Cell<*mut c_void> {
-        &self.polls
-    }
-
     fn pending(&self) -> bool {
-        self.frames_waiting() || !self.timers.get().is_null() || !self.polls.get().is_null()
+        self.frames_waiting() || !self.timers.is_empty() || !self.polls.is_empty()
     }
 }
 
@@ -150,8 +227,8 @@ pub fn frame(dev: *mut SimDevice, data: *const u8, len: usize) {
     d.tail.set(f);
 }
 
-/// Sends the queued frames and arms the noted timers, unless the node is
-/// quiet or dead.  Called at the start of every other entry and event,
+/// Sends the queued frames, arms the noted timers and delivers the held
+/// poll wake-ups, unless the node is quiet (frames also not if dead).  Called at the start of every other entry and event,
 /// and by the deferrer.
 pub fn flush() {
     let n = node::node();

@@ -13,6 +13,7 @@
 //! DCE frees its table when `sock_pollfreewait` returns.
 
 use crate::call::{self, syscall as sys, Args, Request, Wait};
+use crate::defer::{Link, Linked};
 use crate::node;
 use crate::socket::fd_of;
 use core::cell::Cell;
@@ -29,7 +30,7 @@ const POLLHUP: c_int = 0x010;
 const POLLNVAL: c_int = 0x020;
 
 /// A poll waiter as DCE holds it (`opaque`), in DCE memory.
-struct Waiter {
+pub struct Waiter {
     /// DCE's `PollTable*`; NULL once DCE has let go of it (its wake-ups
     /// are then dropped).
     table: Cell<*mut c_void>,
@@ -37,8 +38,14 @@ struct Waiter {
     handle: Cell<c_long>,
     /// Events to deliver, while queued.
     key: Cell<c_uint>,
-    queued: Cell<bool>,
-    next: Cell<*mut Waiter>,
+    /// In the node's queue of wake-ups to deliver.
+    link: Link<Waiter>,
+}
+
+impl Linked for Waiter {
+    fn link(&self) -> &Link<Waiter> {
+        &self.link
+    }
 }
 
 fn new_waiter(table: *mut c_void) -> *mut Waiter {
@@ -50,8 +57,7 @@ fn new_waiter(table: *mut c_void) -> *mut Waiter {
                 table: Cell::new(table),
                 handle: Cell::new(0),
                 key: Cell::new(0),
-                queued: Cell::new(false),
-                next: Cell::new(ptr::null_mut()),
+                link: Link::new(),
             })
         };
     }
@@ -60,22 +66,8 @@ fn new_waiter(table: *mut c_void) -> *mut Waiter {
 
 /// Takes `w` off the queue of deferred wake-ups and frees it.
 fn free_waiter(w: *mut Waiter) {
-    // SAFETY: a live waiter of this node.
-    if unsafe { (*w).queued.get() } {
-        let list = node::node().deferred.polls();
-        let mut link: *const Cell<*mut c_void> = list;
-        // SAFETY: the queue holds live waiters; only `w` is unlinked.
-        unsafe {
-            while !(*link).get().is_null() {
-                let p = (*link).get() as *mut Waiter;
-                if p == w {
-                    (*link).set((*p).next.get().cast());
-                    break;
-                }
-                link = (&(*p).next as *const Cell<*mut Waiter>).cast();
-            }
-        }
-    }
+    // SAFETY: a live waiter of this node, freed right after.
+    unsafe { node::node().deferred.polls.remove(w) };
     node::dce().free(w.cast());
 }
 
@@ -96,22 +88,16 @@ unsafe extern "C" fn poll_notify(cookie: *mut c_void, key: c_uint) {
         return;
     }
     w.key.set(w.key.get() | key);
-    if !w.queued.replace(true) {
-        w.next.set(d.polls().get().cast());
-        d.polls().set(cookie);
-    }
+    // SAFETY: live until free_waiter, which takes it off.
+    unsafe { d.polls.push(cookie.cast()) };
 }
 
 /// Delivers the wake-ups deferred while the node was quiet
 /// ([`crate::defer::flush`]).
 pub fn deliver_deferred() {
-    let list = node::node().deferred.polls();
-    let mut p = list.replace(ptr::null_mut()) as *mut Waiter;
-    while !p.is_null() {
-        // SAFETY: queued waiters are live (free_waiter unlinks them).
+    while let Some(p) = node::node().deferred.polls.pop() {
+        // SAFETY: queued waiters are live (free_waiter takes them off).
         let w = unsafe { &*p };
-        p = w.next.replace(ptr::null_mut());
-        w.queued.set(false);
         let key = w.key.replace(0);
         let table = w.table.get();
         if !table.is_null() {

@@ -9,6 +9,7 @@
 //! A timer armed while the node is quiet ([`crate::defer`]) only notes its
 //! expiry; the event is scheduled when the deferred effects go out.
 
+use crate::defer::{Link, Linked};
 use crate::{node, thread};
 use core::cell::Cell;
 use core::ffi::{c_int, c_ulong, c_ulonglong, c_void};
@@ -20,15 +21,20 @@ pub unsafe extern "C" fn time() -> c_ulonglong {
     node::dce().now()
 }
 
-struct Timer {
+pub struct Timer {
     func: Option<LklVoidFn>,
     /// The pending event, NULL when none.
     handle: Cell<*mut c_void>,
     /// The expiry (absolute ns) asked for while the node was quiet.
     deferred: Cell<Option<u64>>,
-    /// In the node's list of timers to arm.
-    queued: Cell<bool>,
-    next: Cell<*mut Timer>,
+    /// In the node's queue of timers to arm.
+    link: Link<Timer>,
+}
+
+impl Linked for Timer {
+    fn link(&self) -> &Link<Timer> {
+        &self.link
+    }
 }
 
 pub unsafe extern "C" fn timer_alloc(func: Option<LklVoidFn>) -> *mut c_void {
@@ -40,8 +46,7 @@ pub unsafe extern "C" fn timer_alloc(func: Option<LklVoidFn>) -> *mut c_void {
                 func,
                 handle: Cell::new(ptr::null_mut()),
                 deferred: Cell::new(None),
-                queued: Cell::new(false),
-                next: Cell::new(ptr::null_mut()),
+                link: Link::new(),
             })
         };
     }
@@ -100,46 +105,22 @@ pub unsafe extern "C" fn timer_set_oneshot(timer: *mut c_void, delta: c_ulong) -
     }
     t.deferred
         .set(Some(node::dce().now().saturating_add(delta)));
-    if !t.queued.replace(true) {
-        t.next.set(d.timers().get().cast());
-        d.timers().set(timer);
-    }
+    // SAFETY: live until timer_free, which takes it off.
+    unsafe { d.timers.push(timer.cast()) };
     0
 }
 
 /// Schedules the events of the timers armed while the node was quiet
 /// ([`crate::defer::flush`]).
 pub fn arm_deferred() {
-    let list = node::node().deferred.timers();
-    let mut p = list.replace(ptr::null_mut()) as *mut Timer;
-    while !p.is_null() {
-        // SAFETY: queued timers are live (timer_free unlinks them).
+    while let Some(p) = node::node().deferred.timers.pop() {
+        // SAFETY: queued timers are live (timer_free takes them off).
         let t = unsafe { &*p };
-        p = t.next.replace(ptr::null_mut());
-        t.queued.set(false);
         if let Some(at) = t.deferred.take() {
             let now = node::dce().now();
             if schedule(t, at.saturating_sub(now)) != 0 {
                 node::log("lkl-dce: cannot schedule a timer\n");
             }
-        }
-    }
-}
-
-/// Takes `t` off the list of timers to arm.
-fn unqueue(t: *mut Timer) {
-    let list = node::node().deferred.timers();
-    let mut link: *const Cell<*mut c_void> = list;
-    // SAFETY: the list holds live timers; only `t` is unlinked.
-    unsafe {
-        while !(*link).get().is_null() {
-            let p = (*link).get() as *mut Timer;
-            if p == t {
-                (*link).set((*p).next.replace(ptr::null_mut()).cast());
-                (*p).queued.set(false);
-                return;
-            }
-            link = (&(*p).next as *const Cell<*mut Timer>).cast();
         }
     }
 }
@@ -151,8 +132,7 @@ pub unsafe extern "C" fn timer_free(timer: *mut c_void) {
     // SAFETY: the kernel passes a timer from timer_alloc.
     let t = unsafe { &*(timer as *const Timer) };
     cancel(t);
-    if t.queued.get() {
-        unqueue(timer.cast());
-    }
+    // SAFETY: live until freed below.
+    unsafe { node::node().deferred.timers.remove(timer.cast()) };
     node::dce().free(timer)
 }

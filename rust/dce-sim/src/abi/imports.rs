@@ -189,6 +189,14 @@ fn warning_in(log: &[u8], new: usize) -> Option<String> {
         .map(|l| String::from_utf8_lossy(l).into_owned())
 }
 
+/// `call` goes through DCE's `TaskManager::Current()`, NULL in the
+/// teardown: a hard error there.
+fn needs_task_manager(host: &Host, node: crate::NodeId, call: &'static str) {
+    if host.sim.in_teardown_now() {
+        host.hard(SimError::NoTaskManagerInTeardown { call, node });
+    }
+}
+
 unsafe extern "C" fn cb_malloc(k: *mut SimKernel, size: c_ulong) -> *mut c_void {
     // SAFETY: callback contract.
     let (host, nc) = unsafe { enter(k, "malloc") };
@@ -323,12 +331,7 @@ unsafe extern "C" fn cb_event_schedule_ns(
 ) -> *mut c_void {
     // SAFETY: callback contract.
     let (host, nc) = unsafe { enter(k, "event_schedule_ns") };
-    if host.sim.in_teardown_now() {
-        host.hard(SimError::NoTaskManagerInTeardown {
-            call: "event_schedule_ns",
-            node: nc.node,
-        });
-    }
+    needs_task_manager(host, nc.node, "event_schedule_ns");
     let Some(pre_fn) = pre_fn else {
         host.hard(SimError::PreFnNull { node: nc.node })
     };
@@ -535,12 +538,7 @@ unsafe extern "C" fn cb_dev_xmit(
 ) {
     // SAFETY: callback contract.
     let (host, nc) = unsafe { enter(k, "dev_xmit") };
-    if host.sim.in_teardown_now() {
-        host.hard(SimError::NoTaskManagerInTeardown {
-            call: "dev_xmit",
-            node: nc.node,
-        });
-    }
+    needs_task_manager(host, nc.node, "dev_xmit");
     if len < 14 || data.is_null() {
         host.hard(SimError::Abi {
             node: Some(nc.node),
@@ -592,13 +590,10 @@ unsafe extern "C" fn cb_poll_event(flag: c_int, context: *mut c_void) {
             context: context as usize,
         });
     }
-    if host.sim.in_teardown_now() && host.polls.is_live(context) {
+    if host.polls.is_live(context) {
         // DCE's WakeUpCallback wakes the polling thread through
-        // TaskManager::Current(), NULL in the teardown.
-        host.hard(SimError::NoTaskManagerInTeardown {
-            call: "poll_event",
-            node,
-        });
+        // TaskManager::Current().
+        needs_task_manager(host, node, "poll_event");
     }
     if let Err(e) = host.polls.wakeup(host.sim(), context) {
         host.hard(e)

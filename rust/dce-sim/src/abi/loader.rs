@@ -275,14 +275,19 @@ impl Loader {
         Ok(())
     }
 
-    fn copy_file(&mut self, path: &Path, sub: &str) -> Result<PathBuf, LoadError> {
+    /// Where a file named as `path` goes in the subdirectory `sub` of the
+    /// loader's directory (created).
+    fn place_in(&self, sub: &str, path: &Path) -> Result<PathBuf, LoadError> {
         let dir = self.dir.join(sub);
         std::fs::create_dir_all(&dir).map_err(|err| LoadError::Io {
             path: dir.clone(),
             err,
         })?;
-        let name = path.file_name().unwrap_or("lib.so".as_ref());
-        let copy = dir.join(name);
+        Ok(dir.join(path.file_name().unwrap_or("lib.so".as_ref())))
+    }
+
+    fn copy_file(&mut self, path: &Path, sub: &str) -> Result<PathBuf, LoadError> {
+        let copy = self.place_in(sub, path)?;
         std::fs::copy(path, &copy).map_err(|err| LoadError::Io {
             path: path.to_owned(),
             err,
@@ -300,13 +305,7 @@ impl Loader {
             path: path.to_owned(),
             msg,
         })?;
-        let dir = self.dir.join("elf-cache");
-        std::fs::create_dir_all(&dir).map_err(|err| LoadError::Io {
-            path: dir.clone(),
-            err,
-        })?;
-        let name = path.file_name().unwrap_or("lib.so".as_ref());
-        let copy = dir.join(name);
+        let copy = self.place_in("elf-cache", path)?;
         std::fs::write(&copy, &bytes).map_err(|err| LoadError::Io {
             path: copy.clone(),
             err,
