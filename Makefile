@@ -154,7 +154,7 @@ capi-test: lkl
 		-o $(CAPI_TEST) $(TOP)/tools/tests/lkl-api-test.c $$host \
 		$(LKL_OBJ) -Wl,-z,noexecstack -lpthread
 	$(Q)$(CAPI_TEST) > $(CAPI_TEST).log 2>&1; rc=$$?; cat $(CAPI_TEST).log; \
-	if grep -E 'WARNING:|BUG:' $(CAPI_TEST).log; then \
+	if grep -F -f $(TOP)/tools/kernel-log-alarms $(CAPI_TEST).log; then \
 		echo "capi-test: the kernel logged a warning"; exit 1; \
 	fi; exit $$rc
 

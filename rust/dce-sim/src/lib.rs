@@ -93,7 +93,8 @@ pub struct SimConfig {
     /// Stack size of tasks started without an explicit size
     /// (default [`DCE_TASK_STACK_SIZE`]).
     pub task_stack_size: usize,
-    /// A `WARNING:` or `BUG:` line in a node's kernel log stops the run
+    /// A bug report in a node's kernel log (a warning, BUG, oops, stall:
+    /// `lkl_sys::log`) stops the run
     /// with [`SimError::KernelWarning`].  DCE does no such thing; it is a
     /// check of ours, on by default because a kernel warning is a bug.
     pub kernel_warnings_fatal: bool,

@@ -5,6 +5,7 @@
 //!   against `arch-dce/include/uapi/asm/host_ops.h` at compile time.
 //! * [`sysno`]: asm-generic syscall numbers; [`consts`], [`abi`]: the uapi
 //!   constants and structures the tests use; [`Errno`].
+//! * [`log`]: what in a kernel log is a bug report.
 //! * [`sys`]: a thin safe wrapper over `lkl_syscall`; [`icmp`]: ping.
 //!
 //! This crate does not link `lkl.o`: the final binary does (see
@@ -28,6 +29,7 @@ pub mod ffi;
 #[cfg(feature = "std")]
 pub mod icmp;
 mod layout;
+pub mod log;
 #[cfg(feature = "std")]
 pub mod sys;
 pub mod sysno;

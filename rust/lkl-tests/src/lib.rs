@@ -56,8 +56,8 @@ fn start_watchdog() {
 }
 
 /// A trial watched by the watchdog.
-/// A trial also fails if the kernel logged a `WARNING:` or `BUG:` line
-/// while it ran: kernel warnings are bugs.
+/// A trial also fails if the kernel logged a bug report (a warning, BUG,
+/// oops, stall: [`lkl_sys::log`]) while it ran: kernel warnings are bugs.
 pub fn trial(name: &'static str, f: fn() -> Result<(), Failed>) -> Trial {
     Trial::test(name, move || {
         *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) =
@@ -69,14 +69,14 @@ pub fn trial(name: &'static str, f: fn() -> Result<(), Failed>) -> Trial {
     })
 }
 
-/// `Err` naming the first `WARNING:` or `BUG:` line the kernel printed
-/// after the first `from` bytes of its log.
+/// `Err` naming the first bug report ([`lkl_sys::log`]) the kernel
+/// printed after the first `from` bytes of its log.
 pub fn kernel_warnings_since(from: usize) -> Result<(), Failed> {
     let log = lkl_posix_host::boot_log();
     let new = log.get(from..).unwrap_or("");
     match new
         .lines()
-        .find(|l| l.contains("WARNING:") || l.contains("BUG:"))
+        .find(|l| lkl_sys::log::alarm_in(l.as_bytes()).is_some())
     {
         Some(l) => Err(format!("the kernel logged: {l}\n{}", log_tail(60)).into()),
         None => Ok(()),
@@ -96,7 +96,7 @@ pub fn run(trials: Vec<Trial>) -> ExitCode {
 
 static BOOT: OnceLock<Result<Duration, String>> = OnceLock::new();
 
-/// Boots the kernel on first use (`lkl_start_kernel("mem=32M loglevel=8")`).
+/// Boots the kernel on first use (`lkl_start_kernel(CMDLINE)`).
 pub fn ensure_booted() -> Result<Duration, Failed> {
     BOOT.get_or_init(|| {
         let start = Instant::now();

@@ -56,11 +56,7 @@ fn boot_log_clean() -> TrialResult {
     );
     let bad: Vec<&str> = log
         .lines()
-        .filter(|l| {
-            ["BUG:", "WARNING:", "Oops", "Kernel panic"]
-                .iter()
-                .any(|b| l.contains(b))
-        })
+        .filter(|l| lkl_sys::log::alarm_in(l.as_bytes()).is_some())
         .collect();
     ensure!(bad.is_empty(), "boot log has problems:\n{}", bad.join("\n"));
     Ok(())

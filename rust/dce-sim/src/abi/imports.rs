@@ -172,21 +172,15 @@ unsafe extern "C" fn cb_vprintf(k: *mut SimKernel, fmt: *const c_char, ap: VaLis
     n
 }
 
-/// A `WARNING:` or `BUG:` line among those the bytes from `new` on
-/// complete or continue (the run keeps the first error only).
+/// A bug report ([`lkl_sys::log`]: a warning, BUG, oops, stall) among the
+/// lines the bytes from `new` on complete or continue (the run keeps the
+/// first error only).
 fn warning_in(log: &[u8], new: usize) -> Option<String> {
     let start = log[..new]
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(0, |i| i + 1);
-    log[start..]
-        .split(|&b| b == b'\n')
-        .find(|l| {
-            [&b"WARNING:"[..], b"BUG:"]
-                .iter()
-                .any(|pat| l.windows(pat.len()).any(|w| w == *pat))
-        })
-        .map(|l| String::from_utf8_lossy(l).into_owned())
+    lkl_sys::log::first_alarm(&log[start..]).map(|l| String::from_utf8_lossy(l).into_owned())
 }
 
 /// `call` goes through DCE's `TaskManager::Current()`, NULL in the
