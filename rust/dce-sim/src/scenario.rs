@@ -30,7 +30,8 @@
 //! and by the examples in `rust/dce-sim/scenarios/`.  In short:
 //!
 //! * top level: `seed` (default 1), `duration` (required), `pcap` (a
-//!   directory for one capture file per device, optional);
+//!   directory for one capture file per device, optional), `epoch` (the
+//!   nodes' real time at t=0, seconds since 1970: sysctl `lkl.epoch`);
 //! * `[[node]]`: `name`, `forwarding` (IPv4 forwarding on all its
 //!   devices), `routes = [{ to = "10.2.0.0/16" | "default", via = IP }]`,
 //!   `sysctl = { "net.ipv4.tcp_rmem" = "4096 131072 2097152" }` (written
@@ -399,6 +400,10 @@ impl<'de> Deserialize<'de> for EndAddrs {
 // The file as written
 // ---------------------------------------------------------------------
 
+/// The largest `epoch`, as the kernel's sysctl takes it: 9999-12-31
+/// 23:59:59 UTC.
+const EPOCH_MAX: u64 = 253_402_300_799;
+
 fn default_seed() -> u64 {
     1
 }
@@ -410,6 +415,7 @@ struct RawScenario {
     seed: u64,
     duration: Spanned<Dur>,
     pcap: Option<String>,
+    epoch: Option<Spanned<u64>>,
     #[serde(default)]
     node: Vec<RawNode>,
     #[serde(default)]
@@ -502,6 +508,10 @@ pub struct Scenario {
     pub duration_ns: u64,
     /// Directory for pcap files (`<name>-<node>-<device>.pcap`).
     pub pcap: Option<PathBuf>,
+    /// Every node's real time at virtual time 0, in seconds since 1970
+    /// (written as sysctl `lkl.epoch` before the node's own sysctls);
+    /// `None` keeps the kernel's default, 2024-11-17.
+    pub epoch: Option<u64>,
     /// The nodes, in file order (node `i` is [`NodeId`]`(i)`).
     pub nodes: Vec<NodeSpec>,
     /// The links, in file order.
@@ -783,6 +793,14 @@ impl Scenario {
         let duration_ns = raw.duration.get_ref().0;
         if duration_ns == 0 {
             return Err(src.err(&raw.duration.span(), "`duration` must be more than 0s"));
+        }
+        if let Some(e) = &raw.epoch {
+            if *e.get_ref() > EPOCH_MAX {
+                return Err(src.err(
+                    &e.span(),
+                    format!("`epoch` is seconds since 1970, at most {EPOCH_MAX} (9999-12-31)"),
+                ));
+            }
         }
 
         // Nodes.
@@ -1223,6 +1241,7 @@ impl Scenario {
             seed: raw.seed,
             duration_ns,
             pcap: raw.pcap.map(PathBuf::from),
+            epoch: raw.epoch.map(|e| *e.get_ref()),
             nodes,
             links,
             apps,
@@ -1644,7 +1663,12 @@ pub fn run_on(host: &Host, sc: &Scenario) -> Result<Report, RunError> {
             devices: Vec::new(),
             forwarding: n.forwarding,
             routes: n.routes.clone(),
-            sysctls: n.sysctls.clone(),
+            sysctls: sc
+                .epoch
+                .map(|e| (".lkl.epoch".to_string(), e.to_string()))
+                .into_iter()
+                .chain(n.sysctls.iter().cloned())
+                .collect(),
         })
         .collect();
     let mut devices: Vec<(DeviceId, String)> = Vec::new();

@@ -1093,3 +1093,105 @@ fn frames_with_zero_checksums_are_accepted_oversize_ones_dropped() {
     let k = kernel_stats(&host, NodeId(1), "sim0");
     assert_eq!(k.rx_errors, 1, "the oversize frame: {k:?}");
 }
+
+/// A TCP connection over loopback at virtual time 0, the instant the node
+/// booted.  With CLOCK_MONOTONIC starting at 0, the SYN's time stamp was
+/// under a microsecond, which TCP takes for "none":
+/// `WARN_ON_ONCE(last_ackt == 0)` in `tcp_clean_rtx_queue` stopped the run.
+#[test]
+fn tcp_at_virtual_time_zero() {
+    use dce_sim::apps::rtnl::Rtnl;
+    let _g = lock();
+    let host = common::boot(1, 1);
+    run(&host, 0);
+    assert!(host.node_initialized(NodeId(0)));
+    assert_eq!(host.sim().now(), 0);
+    let out = run_task(&host, NodeId(0), 0, |sim, e| -> Result<_, Errno> {
+        Rtnl::open(&e)?.link_set(1, true, None)?;
+        let at = SockAddr::v4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 5001));
+        let l = Socket::new(&e, libc::AF_INET, libc::SOCK_STREAM, 0)?;
+        l.bind(&at)?;
+        l.listen(1)?;
+        let c = Socket::new(&e, libc::AF_INET, libc::SOCK_STREAM, 0)?;
+        c.connect(&at, 0)?;
+        let a = l.accept(0)?;
+        c.send(b"at t=0", 0)?;
+        let mut buf = [0u8; 16];
+        let n = a.recv_from(&mut buf, 0)?.0;
+        Ok((buf[..n].to_vec(), sim.now()))
+    });
+    run(&host, SEC);
+    let (got, at) = out.borrow_mut().take().expect("ran").expect("transfer");
+    assert_eq!((&got[..], at), (&b"at t=0"[..], 0));
+}
+
+/// CLOCK_REALTIME is the node's epoch (sysctl `lkl.epoch`, a fixed
+/// default) plus virtual time, to the nanosecond, and TCP works from the
+/// first instant a link is up.
+#[test]
+fn clocks_start_like_a_real_machine() {
+    use dce_sim::sysctl;
+    let _g = lock();
+    let cfg = PointToPointConfig {
+        delay_ns: 5 * MS,
+        rate_bps: 100_000_000,
+        ..PointToPointConfig::default()
+    };
+    let (host, _, _) = two_nodes(cfg);
+    let default_epoch = host.sysctl_get(NodeId(0), ".lkl.epoch").expect("task");
+    let set = host
+        .sysctl_set(NodeId(1), ".lkl.epoch", "1000000000")
+        .expect("task");
+    let refused = run_task(&host, NodeId(1), 0, |_, e| {
+        (
+            sysctl::set(&e, ".lkl.epoch", "-1"),
+            sysctl::set(&e, ".lkl.epoch", "253402300800"),
+        )
+    });
+    // TCP from the first instant: a kernel warning would stop the run.
+    let sink = run_task(&host, NodeId(1), 0, |sim, e| tcp_sink(sim, &e, any4(5001)));
+    let to = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(10, 1, 1, 2), 5001));
+    let source = run_task(&host, NodeId(0), 0, move |_, e| tcp_source(&e, to, 100_000));
+    // A datagram's receive time stamp against the virtual clock.
+    let stamp = run_task(&host, NodeId(1), 0, |sim, e| -> Result<_, Errno> {
+        let s = Socket::new(&e, libc::AF_INET, libc::SOCK_DGRAM, 0)?;
+        s.setsockopt_int(libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)?;
+        s.bind(&SockAddr::v4(SocketAddrV4::new(
+            Ipv4Addr::UNSPECIFIED,
+            9000,
+        )))?;
+        let mut buf = [0u8; 64];
+        let mut control = [0u8; 64];
+        let got = s.recv_msg(&mut buf, &mut control, 0)?;
+        let now = sim.now();
+        // One cmsghdr (16 bytes) then a struct timespec.
+        assert!(got.control_len >= 32, "{got:?}");
+        let word = |i: usize| u64::from_ne_bytes(control[i..i + 8].try_into().unwrap());
+        assert_eq!(word(8) as u32 as i32, libc::SOL_SOCKET);
+        assert_eq!((word(8) >> 32) as i32, libc::SCM_TIMESTAMPNS);
+        Ok((word(16), word(24), now))
+    });
+    run_task(&host, NodeId(0), 2 * SEC + 123_457, |_, e| {
+        let s = Socket::new(&e, libc::AF_INET, libc::SOCK_DGRAM, 0).expect("socket");
+        let to = SockAddr::v4(SocketAddrV4::new(Ipv4Addr::new(10, 1, 1, 2), 9000));
+        s.send_to(b"tick", Some(&to), 0).expect("send");
+    });
+    run(&host, 3 * SEC);
+    assert_eq!(
+        default_epoch
+            .borrow_mut()
+            .take()
+            .expect("ran")
+            .expect("get"),
+        "1731801600\n"
+    );
+    assert_eq!(set.borrow_mut().take().expect("ran").expect("set"), 10);
+    let (neg, huge) = refused.borrow_mut().take().expect("ran");
+    assert!(neg.is_err() && huge.is_err(), "{neg:?} {huge:?}");
+    let (got, _) = sink.borrow_mut().take().expect("sink ran").expect("sink");
+    let sent = source.borrow_mut().take().expect("ran").expect("source");
+    assert_eq!((got.bytes, got.hash.0), (100_000, sent));
+    let (sec, nsec, now) = stamp.borrow_mut().take().expect("ran").expect("stamp");
+    assert!(now > 2 * SEC, "{now}");
+    assert_eq!(sec * SEC + nsec, 1_000_000_000 * SEC + now);
+}

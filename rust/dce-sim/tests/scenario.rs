@@ -197,6 +197,39 @@ fn tcp_gigabit_needs_and_gets_its_sysctls() {
     assert!(high > 900e6, "tuned goodput {high} bit/s");
 }
 
+/// `epoch = ...` sets every node's real time at t=0 (sysctl `lkl.epoch`,
+/// written before the node's own sysctls, which may override it).
+#[test]
+fn the_epoch_sets_the_nodes_real_time() {
+    let _g = lock();
+    let sc = Scenario::parse(&format!(
+        "epoch = 1600000000\n{TWO}[[node]]\nname = \"c\"\n\
+         sysctl = {{ \"lkl.epoch\" = \"42\" }}\n"
+    ))
+    .expect("parses");
+    assert_eq!(sc.epoch, Some(1_600_000_000));
+    let host = scenario::boot(&library(), &sc).expect("boot");
+    let reads: Vec<_> = (0..3)
+        .map(|i| {
+            host.start_task(dce_sim::NodeId(i), 100 * MS, |_, e| {
+                dce_sim::sysctl::get(&e, ".lkl.epoch")
+            })
+            .expect("task")
+        })
+        .collect();
+    scenario::run_on(&host, &sc).expect("run");
+    let got: Vec<String> = reads
+        .iter()
+        .map(|r| r.borrow_mut().take().expect("ran").expect("get"))
+        .collect();
+    assert_eq!(got, ["1600000000\n", "1600000000\n", "42\n"]);
+    assert_eq!(
+        error(&format!("epoch = 253402300800\n{TWO}")),
+        "line 1: `epoch` is seconds since 1970, at most 253402300799 (9999-12-31)"
+    );
+    assert!(error(&format!("epoch = -1\n{TWO}")).starts_with("line 1:"));
+}
+
 #[test]
 fn an_unknown_sysctl_fails_the_setup() {
     let _g = lock();
@@ -479,8 +512,8 @@ fn bad_files_give_errors_that_name_the_line() {
     );
     assert_eq!(
         error("seeds = 3\nduration = \"1s\"\n[[node]]\nname = \"a\"\n"),
-        "line 1: unknown field `seeds`, expected one of `seed`, `duration`, `pcap`, `node`, \
-         `link`, `app`"
+        "line 1: unknown field `seeds`, expected one of `seed`, `duration`, `pcap`, `epoch`, \
+         `node`, `link`, `app`"
     );
     // Malformed durations.
     assert_eq!(

@@ -26,13 +26,17 @@ pub fn now_ns() -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
-/// `time()`: host `CLOCK_MONOTONIC` in nanoseconds.
+/// `time()`: host `CLOCK_MONOTONIC` in nanoseconds since its first
+/// reading (during the boot), so that the kernel's `CLOCK_REALTIME`, the
+/// `lkl.epoch` plus this clock, starts at the epoch.
 ///
 /// # Safety
 ///
 /// Always safe; unsafe only because it is an `extern "C"` host operation.
 pub unsafe extern "C" fn time() -> u64 {
-    now_ns()
+    static ORIGIN: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let origin = *ORIGIN.get_or_init(now_ns);
+    now_ns() - origin
 }
 
 struct Timer {

@@ -61,6 +61,8 @@ pub const DT_REG: u8 = 8;
 /// `PIPE_BUF`
 pub const PIPE_BUF: usize = 4096;
 
+/// `CLOCK_REALTIME`
+pub const CLOCK_REALTIME: c_int = 0;
 /// `CLOCK_MONOTONIC`
 pub const CLOCK_MONOTONIC: c_int = 1;
 
@@ -148,6 +150,7 @@ mod tests {
         assert_eq!(DT_DIR, libc::DT_DIR);
         assert_eq!(DT_REG, libc::DT_REG);
         assert_eq!(PIPE_BUF, libc::PIPE_BUF);
+        assert_eq!(CLOCK_REALTIME, libc::CLOCK_REALTIME);
         assert_eq!(CLOCK_MONOTONIC, libc::CLOCK_MONOTONIC);
         assert_eq!(AF_UNIX, libc::AF_UNIX);
         assert_eq!(AF_INET, libc::AF_INET);

@@ -19,7 +19,7 @@ pub use libtest_mimic::{Arguments, Failed, Trial};
 use lkl_sys::Errno;
 
 /// Kernel command line of the tests.
-pub const CMDLINE: &str = "mem=32M loglevel=8";
+pub const CMDLINE: &str = "mem=32M loglevel=8 lkl.epoch=1000000000";
 
 /// Whether `LKL_TEST_VERBOSE=1` (echo kernel output to stderr).
 pub fn verbose() -> bool {

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         lkl_tests::trial("sysctl_set_and_get", sysctl_set_and_get),
         lkl_tests::trial("sysctl_errors", sysctl_errors),
         lkl_tests::trial("sysctl_congestion_control", sysctl_congestion_control),
+        lkl_tests::trial("clocks_start_like_a_machine", clocks_start_like_a_machine),
         lkl_tests::trial("thread_blocks_in_read", thread_blocks_in_read),
         lkl_tests::trial(
             "boot_thread_blocked_while_new_thread_calls",
@@ -191,6 +192,48 @@ fn sysctl_set_and_get() -> TrialResult {
     // A vector value comes back as the kernel prints it.
     sys::sysctl(c"net.ipv4.tcp_rmem", c"4096 87380 6291456").ctx("set tcp_rmem")?;
     ensure_eq!(sysctl_value(c"net.ipv4.tcp_rmem")?, "4096\t87380\t6291456");
+    Ok(())
+}
+
+/// `CLOCK_REALTIME - CLOCK_MONOTONIC` in nanoseconds, and the monotonic
+/// time.
+fn clock_offset() -> Result<(i128, i128), Failed> {
+    let ns = |t: Timespec| t.tv_sec as i128 * 1_000_000_000 + t.tv_nsec as i128;
+    let mono = ns(sys::clock_gettime(CLOCK_MONOTONIC).ctx("CLOCK_MONOTONIC")?);
+    let real = ns(sys::clock_gettime(CLOCK_REALTIME).ctx("CLOCK_REALTIME")?);
+    Ok((real - mono, mono))
+}
+
+/// CLOCK_MONOTONIC starts at 1 s, CLOCK_REALTIME at the epoch the command
+/// line gave (`lkl.epoch=1000000000`, [`lkl_tests::CMDLINE`]); the
+/// `lkl.epoch` sysctl reads it and sets a new one.
+fn clocks_start_like_a_machine() -> TrialResult {
+    const S: i128 = 1_000_000_000;
+    ensure_booted()?;
+    let (off, mono) = clock_offset()?;
+    ensure!(
+        (S..600 * S).contains(&mono),
+        "CLOCK_MONOTONIC reads {mono} ns"
+    );
+    // Both count from the boot: the epoch minus the first second.
+    let want = 1_000_000_000 * S - S;
+    ensure!(
+        (off - want).abs() < S / 100,
+        "realtime - monotonic = {off} ns"
+    );
+    ensure_eq!(sysctl_value(c"lkl.epoch")?, "1000000000");
+    sys::sysctl(c"lkl.epoch", c"1500000000").ctx("set lkl.epoch")?;
+    ensure_eq!(sysctl_value(c"lkl.epoch")?, "1500000000");
+    let (off, _) = clock_offset()?;
+    let want = 1_500_000_000 * S - S;
+    ensure!(
+        (off - want).abs() < S / 100,
+        "realtime - monotonic = {off} ns"
+    );
+    for bad in [c"-1", c"253402300800", c"soon"] {
+        ensure_eq!(sys::sysctl(c"lkl.epoch", bad), Err(Errno::EINVAL));
+    }
+    ensure_eq!(sysctl_value(c"lkl.epoch")?, "1500000000");
     Ok(())
 }
 
