@@ -524,3 +524,65 @@ fn sockets_over_loopback() {
     // The kernel doubles SO_RCVBUF for its bookkeeping.
     assert_eq!(r.rcvbuf, Ok(8192));
 }
+
+/// Closing a socket on which two calls are blocked orphans both and
+/// leaves the kernel working.  The first orphan's abandon handed the CPU
+/// to the parked idle thread; the second then waited for the CPU on the
+/// base, where nothing can wait, and the node died (found by dce-fuzz,
+/// seed 1, operation 1733).
+#[test]
+fn a_close_orphans_two_blocked_calls() {
+    let _g = lock();
+    let host = booted();
+    let sock = std::rc::Rc::new(std::cell::Cell::new(0usize));
+    let s = sock.clone();
+    host.start_task(NODE, 0, move |_, e| {
+        let mut raw: *mut dce_abi::SimSocket = std::ptr::null_mut();
+        // SAFETY: DCE's call with a live out slot.
+        let r = unsafe { e.sock_socket.unwrap()(libc::AF_INET, libc::SOCK_DGRAM, 0, &mut raw) };
+        assert_eq!(r, 0);
+        s.set(raw as usize);
+    })
+    .expect("task");
+    let blocked: Vec<_> = (1..=2)
+        .map(|i| {
+            let s = sock.clone();
+            host.start_task(NODE, i * MS, move |_, e| {
+                let mut buf = [0u8; 16];
+                let mut iov = libc::iovec {
+                    iov_base: buf.as_mut_ptr().cast(),
+                    iov_len: buf.len(),
+                };
+                // SAFETY: an all-zero msghdr is valid.
+                let mut m: libc::msghdr = unsafe { std::mem::zeroed() };
+                m.msg_iov = &mut iov;
+                m.msg_iovlen = 1;
+                // SAFETY: `m` points to live buffers; blocks (nothing comes).
+                unsafe {
+                    e.sock_recvmsg.unwrap()(
+                        s.get() as *mut _,
+                        (&mut m as *mut libc::msghdr).cast(),
+                        0,
+                    )
+                }
+            })
+            .expect("task")
+        })
+        .collect();
+    let s = sock.clone();
+    let closed = host
+        .start_task(NODE, 3 * MS, move |_, e| {
+            // SAFETY: DCE's close of the program's socket.
+            unsafe { e.sock_close.unwrap()(s.get() as *mut _) }
+        })
+        .expect("task");
+    host.run_until(host.sim().now() + 10 * MS).expect("run");
+    assert_eq!(closed.borrow_mut().take(), Some(0));
+    // The orphaned callers are never answered; the kernel goes on.
+    assert!(blocked.iter().all(|b| b.borrow().is_none()));
+    let later = run_app(&host, 10 * MS, |_, e| {
+        lo_up(e)?;
+        udp_roundtrip(e)
+    });
+    assert!(later.is_ok(), "{later:?}");
+}

@@ -411,6 +411,11 @@ fn abandon(gt: *mut Gt) {
     c.abandoned.set(true);
     if !node().is_dead() {
         node().guarded(run_abandon, gt.cast());
+        // Releasing the CPU may have handed it to the parked idle thread
+        // (lkl_cpu_put kicks it when the CPU was idle): let it run, or the
+        // next kernel entry on the base, here where nothing can wait,
+        // would find the CPU taken (two calls orphaned by one close did).
+        thread::run();
     }
 }
 

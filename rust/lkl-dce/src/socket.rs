@@ -178,7 +178,8 @@ pub unsafe extern "C" fn sock_close(s: *mut SimSocket) -> c_int {
     if node::node().is_dead() {
         return 0; // the kernel and its sockets are gone already
     }
-    let orphans = call::orphan(fd);
+    // Quiet: abandoning the orphans runs the kernel (see call::abandon).
+    let orphans = crate::defer::quietly(|| call::orphan(fd));
     let mut req = Request::new(
         "sock_close",
         op_close,

@@ -55,7 +55,7 @@ impl Sem {
         }
         let me = thread::current();
         if me.is_null() {
-            node::fatal(b"lkl-dce: the kernel tried to block outside a kernel thread\n");
+            node::fatal(b"lkl-dce: BUG: the kernel tried to block outside a kernel thread\n");
         }
         // SAFETY: the running thread is live.
         let g = unsafe { &*me };

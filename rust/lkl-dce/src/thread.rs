@@ -290,7 +290,7 @@ pub fn run() {
         s.current.set(ptr::null_mut());
         if !canary_intact(g.stack_limit) {
             node::die(
-                b"lkl-dce: a kernel thread overflowed its stack: this node's kernel is stopped\n",
+                b"lkl-dce: BUG: a kernel thread overflowed its stack: this node's kernel is stopped\n",
             );
             break;
         }
