@@ -1195,3 +1195,44 @@ fn clocks_start_like_a_real_machine() {
     assert!(now > 2 * SEC, "{now}");
     assert_eq!(sec * SEC + nsec, 1_000_000_000 * SEC + now);
 }
+
+/// A point-to-point device carries IPv4 and IPv6 only, as ns-3's
+/// PointToPointNetDevice does (it asserts on anything else): with ARP
+/// turned on by hand, or a packet socket sending another EtherType, the
+/// kernel counts the frame as dropped instead of DCE asserting (found by
+/// dce-fuzz, seed 2, operation 51158).
+#[test]
+fn a_point_to_point_device_sends_only_ip() {
+    use dce_sim::apps::rtnl::Rtnl;
+    let _g = lock();
+    let (host, _, _) = two_nodes(PointToPointConfig::default());
+    let before = kernel_stats(&host, NodeId(0), "sim0");
+    let out = run_task(&host, NodeId(0), 0, |_, e| -> Result<(), Errno> {
+        let mut rt = Rtnl::open(&e)?;
+        let idx = rt.link_index("sim0")?;
+        rt.link_set(idx, true, Some(true))?;
+        // A datagram to a new neighbour: ARP first.
+        let s = Socket::new(&e, libc::AF_INET, libc::SOCK_DGRAM, 0)?;
+        let to = SockAddr::v4(SocketAddrV4::new(Ipv4Addr::new(10, 1, 1, 9), 9));
+        s.send_to(b"x", Some(&to), 0)?;
+        // A frame of EtherType 0x88b5 from a packet socket.
+        let p = Socket::new(&e, libc::AF_PACKET, libc::SOCK_DGRAM, 0)?;
+        let mut ll = [0u8; 20];
+        ll[..2].copy_from_slice(&(libc::AF_PACKET as u16).to_ne_bytes());
+        ll[2..4].copy_from_slice(&0x88b5u16.to_be_bytes());
+        ll[4..8].copy_from_slice(&(idx as i32).to_ne_bytes());
+        ll[11] = 6;
+        ll[12..18].copy_from_slice(&[0xff; 6]);
+        let addr = SockAddr::from_bytes(&ll).expect("sockaddr_ll");
+        assert_eq!(p.send_to(&[0u8; 46], Some(&addr), 0)?, 46);
+        Ok(())
+    });
+    run(&host, host.sim().now() + 3 * SEC);
+    assert_eq!(out.borrow_mut().take().expect("ran"), Ok(()));
+    let after = kernel_stats(&host, NodeId(0), "sim0");
+    // Three ARP requests (one a second) and the packet socket's frame.
+    assert!(
+        after.tx_dropped >= before.tx_dropped + 2,
+        "{before:?} -> {after:?}"
+    );
+}

@@ -31,7 +31,14 @@ struct Device {
     handle: *mut LklNetdev,
     /// The kernel's interface index.
     ifindex: c_int,
+    /// Created without ARP (`SIM_DEV_NOARP`): DCE gives that flag to
+    /// devices that do not need ARP, ns-3's PointToPointNetDevice first,
+    /// which asserts on any frame but IPv4 and IPv6.
+    ip_only: bool,
 }
+
+const ETH_P_IP: u16 = 0x0800;
+const ETH_P_IPV6: u16 = 0x86dd;
 
 /// The kernel's flags for DCE's.
 fn kernel_flags(flags: SimDevFlags) -> core::ffi::c_uint {
@@ -54,6 +61,20 @@ fn kernel_flags(flags: SimDevFlags) -> core::ffi::c_uint {
 unsafe extern "C" fn xmit(cookie: *mut c_void, frame: *const c_void, len: c_int) -> c_int {
     if len < 14 {
         return -1; // DCE asserts on frames without an Ethernet header
+    }
+    // SAFETY: `frame` holds `len` >= 14 bytes; `cookie` is the Device
+    // dev_create registered.
+    let (proto, ip_only) = unsafe {
+        let b = frame.cast::<u8>();
+        (
+            u16::from_be_bytes([*b.add(12), *b.add(13)]),
+            (*cookie.cast::<Device>()).ip_only,
+        )
+    };
+    if ip_only && proto != ETH_P_IP && proto != ETH_P_IPV6 {
+        // ARP turned on by hand, a packet socket: the kernel counts the
+        // drop (tx_dropped) rather than DCE asserting.
+        return -1;
     }
     let d = &node::node().deferred;
     if d.quiet() || d.frames_waiting() {
@@ -104,6 +125,7 @@ pub unsafe extern "C" fn dev_create(
             private,
             handle: ptr::null_mut(),
             ifindex: 0,
+            ip_only: flags.contains(SimDevFlags::NOARP),
         })
     };
     let xmit_fn: lkl_sys::LklNetdevXmit = xmit;
