@@ -40,6 +40,70 @@ static struct lkl_cpu {
 /* Set from any host thread when an interrupt is left pending. */
 static bool irqs_pending;
 
+/*
+ * A CPU that runs on at one instant of the host's clock.
+ *
+ * Under a host whose clock only moves when the kernel hands control back
+ * (virtual time), kernel code that waits by polling, or a work item that
+ * queues itself again at once (the neighbour tables' garbage collector
+ * with a base_reachable_time of 0 does), would run for ever and the
+ * simulation would stand still; on a real machine time passes while a CPU
+ * spins.  So after LKL_SPIN_BOUND enablings of interrupts at one instant
+ * of the host's clock, the CPU stalls for a tick: its thread waits, the
+ * CPU held, for a host timer a tick away, as if the time had gone to the
+ * spinning.  Interrupts raised meanwhile run when it goes on.  A CPU that
+ * stalls again before it has gone idle stalls twice as long each time, up
+ * to a second, so that time moves on briskly past a kernel thread that
+ * spins for good (it gets LKL_SPIN_BOUND enablings per stall, not per
+ * tick).  Counted, not timed, so the same run stalls at the same points;
+ * a host whose clock moves by itself (the POSIX host) never stalls.
+ */
+#define LKL_SPIN_CHECK		1024
+#define LKL_SPIN_BOUND		BIT(18)
+
+static struct {
+	unsigned long count;
+	u64 at;
+	void *timer;
+	struct lkl_sem *sem;
+	unsigned long stalls;
+	/* Ticks of the next stall: 1 after the CPU went idle. */
+	unsigned long ticks;
+} spin;
+
+static void spin_timer_fn(void)
+{
+	lkl_ops->sem_up(spin.sem);
+}
+
+/* At every enabling of interrupts outside interrupt context; CPU held. */
+void lkl_cpu_spin(void)
+{
+	u64 now;
+
+	if (++spin.count % LKL_SPIN_CHECK)
+		return;
+	now = lkl_ops->time();
+	if (now != spin.at) {
+		spin.at = now;
+		spin.count = 0;
+		return;
+	}
+	if (spin.count < LKL_SPIN_BOUND || !spin.timer)
+		return;
+	spin.count = 0;
+	spin.stalls++;
+	spin.ticks = clamp(spin.ticks, 1UL, (unsigned long)HZ);
+	if (!lkl_ops->timer_set_oneshot(spin.timer, spin.ticks * TICK_NSEC))
+		lkl_ops->sem_down(spin.sem);
+	spin.ticks *= 2;
+}
+
+unsigned long lkl_cpu_stalls(void)
+{
+	return spin.stalls;
+}
+
 static bool is_owner(lkl_thread_t self)
 {
 	return cpu.owner && lkl_ops->thread_equal(cpu.owner, self);
@@ -50,10 +114,15 @@ int lkl_cpu_init(void)
 	cpu.lock = lkl_ops->mutex_alloc(0);
 	cpu.sem = lkl_ops->sem_alloc(0);
 	cpu.idle_sem = lkl_ops->sem_alloc(0);
-	if (!cpu.lock || !cpu.sem || !cpu.idle_sem) {
+	spin.sem = lkl_ops->sem_alloc(0);
+	if (!cpu.lock || !cpu.sem || !cpu.idle_sem || !spin.sem) {
 		lkl_cpu_cleanup();
 		return -ENOMEM;
 	}
+	/* Without host timers the CPU cannot stall: it spins. */
+	if (lkl_ops->timer_alloc && lkl_ops->timer_set_oneshot &&
+	    lkl_ops->timer_free && lkl_ops->time)
+		spin.timer = lkl_ops->timer_alloc(spin_timer_fn);
 	return 0;
 }
 
@@ -65,9 +134,15 @@ void lkl_cpu_cleanup(void)
 		lkl_ops->sem_free(cpu.sem);
 	if (cpu.idle_sem)
 		lkl_ops->sem_free(cpu.idle_sem);
+	if (spin.timer)
+		lkl_ops->timer_free(spin.timer);
+	if (spin.sem)
+		lkl_ops->sem_free(spin.sem);
 	cpu.lock = NULL;
 	cpu.sem = NULL;
 	cpu.idle_sem = NULL;
+	spin.timer = NULL;
+	spin.sem = NULL;
 }
 
 int lkl_cpu_get(void)
@@ -89,6 +164,25 @@ int lkl_cpu_get(void)
 	cpu.count++;
 	lkl_ops->mutex_unlock(cpu.lock);
 	return 0;
+}
+
+/* lkl_cpu_get() for a caller that cannot wait: -EBUSY while another holds it. */
+int lkl_cpu_try_get(void)
+{
+	lkl_thread_t self = lkl_ops->thread_self();
+	int ret = 0;
+
+	lkl_ops->mutex_lock(cpu.lock);
+	if (cpu.shutdown) {
+		ret = -ENODEV;
+	} else if (cpu.owner && !is_owner(self)) {
+		ret = -EBUSY;
+	} else {
+		cpu.owner = self;
+		cpu.count++;
+	}
+	lkl_ops->mutex_unlock(cpu.lock);
+	return ret;
 }
 
 /* Give the CPU, held once, to the parked idle thread.  Lock held. */
@@ -240,6 +334,7 @@ static bool idle_park(void)
 	cpu.count = 0;
 	cpu.owner = 0;
 	cpu.idle = true;
+	spin.ticks = 1;
 	if (cpu.sleepers) {
 		cpu.sleepers--;
 		lkl_ops->sem_up(cpu.sem);

@@ -21,6 +21,7 @@
 #include <asm/irq_regs.h>
 #include <asm/host_ops.h>
 #include <asm/cpu.h>
+#include <asm/syscalls.h>
 
 #define IRQ_STATUS_WORDS	(NR_IRQS / IRQ_STATUS_BITS)
 
@@ -140,8 +141,11 @@ unsigned long arch_local_save_flags(void)
 void arch_local_irq_restore(unsigned long flags)
 {
 	if (flags == ARCH_IRQ_ENABLED && irqs_enabled == ARCH_IRQ_DISABLED &&
-	    !in_interrupt())
+	    !in_interrupt()) {
+		lkl_cpu_spin();
+		lkl_syscall_apply_abandons();
 		run_irqs();
+	}
 	irqs_enabled = flags;
 }
 

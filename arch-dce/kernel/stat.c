@@ -7,6 +7,8 @@
  *   lkl.nr_threads	tasks alive (the "nr_threads" of fork.c)
  *   lkl.mem_free_kb	MemFree of /proc/meminfo
  *   lkl.slab_kb	Slab of /proc/meminfo (reclaimable + unreclaimable)
+ *   lkl.cpu_stalls	ticks the CPU stalled for, spinning at one instant
+ *			of a host clock that stood still (kernel/cpu.c)
  *
  * A host that starts and ends many of its own threads or tasks checks with
  * them that the kernel's tasks and memory stay flat.
@@ -17,6 +19,7 @@
 #include <linux/sched/stat.h>
 #include <linux/sysctl.h>
 #include <linux/vmstat.h>
+#include <asm/cpu.h>
 
 static unsigned long stat_nr_threads(void)
 {
@@ -63,6 +66,7 @@ static struct ctl_table stat_table[] = {
 	STAT("nr_threads", stat_nr_threads),
 	STAT("mem_free_kb", stat_mem_free_kb),
 	STAT("slab_kb", stat_slab_kb),
+	STAT("cpu_stalls", lkl_cpu_stalls),
 };
 
 static int __init stat_init(void)

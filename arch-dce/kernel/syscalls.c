@@ -114,6 +114,83 @@ static long run_syscall(long no, long *params)
 		  params[5]);
 }
 
+/* Marks the host task(s) of @thread; the CPU is held. */
+static int abandon_thread(lkl_thread_t thread)
+{
+	struct task_struct *p, *t;
+	int ret = -ESRCH;
+
+	rcu_read_lock();
+	for_each_process_thread(p, t) {
+		/*
+		 * host0 carries the id of the thread that booted the kernel,
+		 * but runs no calls of it (that thread has a host task too).
+		 */
+		if (t != host0 && test_tsk_thread_flag(t, TIF_HOST_THREAD) &&
+		    lkl_ops->thread_equal(t->thread.tid, thread)) {
+			set_tsk_thread_flag(t, TIF_NOUACCESS);
+			ret = 0;
+		}
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * Abandons asked for while another thread held the CPU (one that stalls
+ * in kernel/cpu.c holds it across host events): pushed without the CPU,
+ * applied by whoever holds it next, before any task runs on.  Those whose
+ * thread has no host task yet (its first call waits for the CPU) wait on
+ * a list of the CPU holder's for that call.
+ */
+struct deferred_abandon {
+	struct deferred_abandon *next;
+	lkl_thread_t thread;
+};
+
+static struct deferred_abandon *deferred;
+static struct deferred_abandon *taskless;
+
+/*
+ * With the CPU held, at every enabling of interrupts (so before a task
+ * switched in goes on) and before every call: applies the deferred
+ * abandons.
+ */
+void lkl_syscall_apply_abandons(void)
+{
+	struct deferred_abandon *d, *next;
+
+	if (!READ_ONCE(deferred))
+		return;
+	d = __atomic_exchange_n(&deferred, NULL, __ATOMIC_ACQUIRE);
+	for (; d; d = next) {
+		next = d->next;
+		if (abandon_thread(d->thread) == 0) {
+			lkl_ops->mem_free(d);
+		} else {
+			d->next = taskless;
+			taskless = d;
+		}
+	}
+}
+
+/* The calling thread's new host task takes the abandons that waited. */
+static void claim_taskless(void)
+{
+	struct deferred_abandon **link = &taskless, *d;
+	lkl_thread_t self = lkl_ops->thread_self();
+
+	while ((d = *link)) {
+		if (lkl_ops->thread_equal(d->thread, self)) {
+			set_thread_flag(TIF_NOUACCESS);
+			*link = d->next;
+			lkl_ops->mem_free(d);
+		} else {
+			link = &d->next;
+		}
+	}
+}
+
 long lkl_syscall(long no, long *params)
 {
 	struct task_struct *task = host0;
@@ -148,6 +225,9 @@ long lkl_syscall(long no, long *params)
 	}
 
 	lkl_switch_to_host_task(task);
+	lkl_syscall_apply_abandons();
+	if (fork)
+		claim_taskless();
 
 	ret = run_syscall(no, params);
 	task_work_run();
@@ -174,34 +254,34 @@ long lkl_syscall(long no, long *params)
  * whose threads can be told to do something else while a call of theirs is
  * blocked, such as the DCE host's green threads).  The call goes on in the
  * kernel, but from now on every access it makes to user memory fails with
- * -EFAULT: the host may free that memory.
+ * -EFAULT: the host may free that memory.  Never waits: while another
+ * thread holds the CPU, the abandon is queued for the next holder.
  */
 int lkl_syscall_abandon(lkl_thread_t thread)
 {
-	struct task_struct *p, *t;
+	struct deferred_abandon *d;
 	int ret;
 
 	if (!lkl_is_running())
 		return -ENODEV;
-	ret = lkl_cpu_get();
+	ret = lkl_cpu_try_get();
+	if (ret == -EBUSY) {
+		d = lkl_ops->mem_alloc(sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		d->thread = thread;
+		d->next = __atomic_load_n(&deferred, __ATOMIC_RELAXED);
+		while (!__atomic_compare_exchange_n(&deferred, &d->next, d,
+						    true, __ATOMIC_RELEASE,
+						    __ATOMIC_RELAXED))
+			;
+		return 0;
+	}
 	if (ret < 0)
 		return ret;
 
-	ret = -ESRCH;
-	rcu_read_lock();
-	for_each_process_thread(p, t) {
-		/*
-		 * host0 carries the id of the thread that booted the kernel,
-		 * but runs no calls of it (that thread has a host task too).
-		 */
-		if (t != host0 && test_tsk_thread_flag(t, TIF_HOST_THREAD) &&
-		    lkl_ops->thread_equal(t->thread.tid, thread)) {
-			set_tsk_thread_flag(t, TIF_NOUACCESS);
-			ret = 0;
-		}
-	}
-	rcu_read_unlock();
-
+	lkl_syscall_apply_abandons();
+	ret = abandon_thread(thread);
 	lkl_cpu_put();
 	return ret;
 }

@@ -9,6 +9,7 @@
  */
 int lkl_cpu_init(void);
 int lkl_cpu_get(void);
+int lkl_cpu_try_get(void);
 void lkl_cpu_put(void);
 int lkl_cpu_try_run_irq(int irq);
 void lkl_cpu_clear_irqs_pending(void);
@@ -18,5 +19,7 @@ bool lkl_cpu_unpark_dead_idle(void);
 void lkl_cpu_shutdown(void);
 bool lkl_cpu_is_shutdown(void);
 void lkl_cpu_cleanup(void);
+void lkl_cpu_spin(void);
+unsigned long lkl_cpu_stalls(void);
 
 #endif /* _ASM_LKL_CPU_H */

@@ -8,6 +8,7 @@
 
 int lkl_syscalls_init(void);
 void lkl_syscalls_cleanup(void);
+void lkl_syscall_apply_abandons(void);
 
 /* Calls for the host program (see uapi/asm/unistd.h). */
 struct lkl_netdev;

@@ -454,3 +454,62 @@ fn a_kernel_panic_stops_one_node_only() {
     assert_eq!(r.stamp_secs, EPOCH + 3);
     assert_booted(&host, NodeId(1));
 }
+
+/// A kernel thread that never stops at one instant no longer freezes the
+/// simulation.  With a `base_reachable_time` of 0, the neighbour table's
+/// garbage collector queues itself again at once, for ever: a real kernel
+/// burns a CPU on it, while time goes on; here time stood still and the
+/// run never came back (found by dce-fuzz, seed 3, operation 42782).  Now
+/// the CPU stalls (sysctl `lkl.cpu_stalls`), time moves on, and the other
+/// node is not affected.
+#[test]
+fn a_spinning_kernel_thread_lets_time_go_on() {
+    let _g = lock();
+    let host = boot(2, 1);
+    host.run_until(SEC).expect("boot");
+    let set = host
+        .sysctl_set(
+            NodeId(0),
+            ".net.ipv4.neigh.default.base_reachable_time_ms",
+            "0",
+        )
+        .expect("task");
+    // A watchdog: before the fix, run_until never returned.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let d = done.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(120));
+        if !d.load(std::sync::atomic::Ordering::SeqCst) {
+            eprintln!("the simulation hangs: a kernel thread spins in frozen time");
+            std::process::exit(3);
+        }
+    });
+    // The collector's timer is deferrable: it fires when the CPU wakes up
+    // for something else, a datagram every second here.  It runs every
+    // 15 to 45 s: by 40 s it has run with the new value and spins.
+    for t in 1..40 {
+        host.start_task(NodeId(0), t * SEC, |_, e| {
+            let mut s: *mut dce_abi::SimSocket = std::ptr::null_mut();
+            // SAFETY: DCE's calls, with a live out slot; results do not
+            // matter (once the collector spins they wait for the CPU).
+            unsafe {
+                if e.sock_socket.unwrap()(libc::AF_INET, libc::SOCK_DGRAM, 0, &mut s) == 0 {
+                    e.sock_close.unwrap()(s);
+                }
+            }
+        })
+        .expect("task");
+    }
+    host.run_until(40 * SEC).expect("run");
+    assert_eq!(set.borrow_mut().take().expect("ran"), Ok(1));
+    let stamp = loopback_stamp_at_node(&host, NodeId(1), 41 * SEC);
+    let stalls = host.sysctl_get(NodeId(1), ".lkl.cpu_stalls").expect("task");
+    host.run_until(42 * SEC).expect("run");
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let r = stamp.borrow_mut().take().expect("node 1's task ran");
+    assert_eq!((r.received, r.stamp_secs), (12, EPOCH + 41));
+    assert_eq!(
+        stalls.borrow_mut().take().expect("ran").expect("get"),
+        "0\n"
+    );
+}
