@@ -53,7 +53,7 @@ export KERNEL_TREE := $(SRC)
 
 .PHONY: all lkl kernel prereqs source defconfig olddefconfig menuconfig \
 	patches patches-check patches-build \
-	savedefconfig test demo bench install clean distclean headers
+	savedefconfig test demo bench fuzz install clean distclean headers
 
 all: lkl
 
@@ -223,6 +223,15 @@ patches-build: patches
 
 bench: lkl
 	$(Q)$(TOP)/tools/bench.sh
+
+# The DCE ABI fuzzer (Documentation/dce/fuzzing.rst): FUZZ_SEEDS seeds
+# from FUZZ_SEED, FUZZ_OPS operations each (about 1.5 calls per operation).
+FUZZ_SEED ?= 1
+FUZZ_SEEDS ?= 4
+FUZZ_OPS ?= 200000
+fuzz: lkl
+	$(Q)cd $(RUST_DIR) && $(CARGO) run --quiet --release -p dce-sim --bin dce-fuzz -- \
+		$(DCE_LIB) --seed $(FUZZ_SEED) --seeds $(FUZZ_SEEDS) --ops $(FUZZ_OPS)
 
 install: lkl
 	$(Q)install -d $(PREFIX)/lib $(PREFIX)/lib/include $(PREFIX)/include

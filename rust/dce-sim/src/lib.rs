@@ -54,6 +54,7 @@ pub mod alloc;
 pub mod apps;
 mod error;
 pub mod event;
+pub mod fuzz;
 pub mod link;
 pub mod net;
 pub mod pcap;

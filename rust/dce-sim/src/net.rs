@@ -565,6 +565,17 @@ impl Host {
         }
     }
 
+    /// Hands `frame` to `dev`'s library as if its link delivered it now:
+    /// `dev_create_packet` and `dev_rx` from an event of the node.
+    pub fn inject_frame(&self, dev: DeviceId, frame: Vec<u8>) -> Result<(), SimError> {
+        let hp: *const Host = self;
+        self.sim().schedule(dev.node, 0, move |_| {
+            // SAFETY: the host outlives its simulator's events.
+            unsafe { (*hp).deliver(dev.global, &frame) }
+        })?;
+        Ok(())
+    }
+
     /// DCE's `RxFromDevice`, in event context on the receiving node.
     fn deliver(&self, global: usize, frame: &[u8]) {
         let now = self.sim().now();

@@ -54,6 +54,8 @@ struct Finder {
     dirs: Vec<usize>,
     found: *mut SimSysFile,
     files: usize,
+    /// Every path reported, when listing.
+    names: Option<Vec<String>>,
 }
 
 /// # Safety
@@ -87,6 +89,12 @@ unsafe extern "C" fn report_file(
     // SAFETY: as above.
     let (f, name) = unsafe { (finder(iter), CStr::from_ptr(name)) };
     f.files += 1;
+    if let Some(names) = &mut f.names {
+        let mut p = f.path.clone();
+        p.push(b'.');
+        p.extend_from_slice(name.to_bytes());
+        names.push(String::from_utf8_lossy(&p).into_owned());
+    }
     if !f.found.is_null() || f.want.len() != f.path.len() + 1 + name.to_bytes().len() {
         return;
     }
@@ -99,9 +107,17 @@ unsafe extern "C" fn report_file(
 /// Walks the tree of `e`'s library as DCE does: the handle of `path` (if
 /// reported) and the number of files reported.
 pub fn walk(e: &SimExported, path: &str) -> (Option<*mut SimSysFile>, usize) {
-    let Some(iterate) = e.sys_iterate_files else {
-        return (None, 0);
-    };
+    let f = run_walk(e, path, false);
+    let found = (!f.found.is_null()).then_some(f.found);
+    (found, f.files)
+}
+
+/// Every path the walk reports (DCE's dotted form), in walk order.
+pub fn list(e: &SimExported) -> Vec<String> {
+    run_walk(e, "", true).names.unwrap_or_default()
+}
+
+fn run_walk(e: &SimExported, path: &str, list: bool) -> Finder {
     let mut f = Finder {
         base: SimSysIterator {
             report_start_dir: Some(start_dir),
@@ -113,13 +129,16 @@ pub fn walk(e: &SimExported, path: &str) -> (Option<*mut SimSysFile>, usize) {
         dirs: Vec::new(),
         found: core::ptr::null_mut(),
         files: 0,
+        names: list.then(Vec::new),
+    };
+    let Some(iterate) = e.sys_iterate_files else {
+        return f;
     };
     // SAFETY: the library's walk with our iterator, live for the call; the
     // callbacks mutate `f` through this pointer, which is derived from a
     // mutable borrow.
     unsafe { iterate(core::ptr::addr_of_mut!(f.base)) };
-    let found = (!f.found.is_null()).then_some(f.found);
-    (found, f.files)
+    f
 }
 
 /// DCE's `SysctlGet`, from a task of the node: the value as the library
