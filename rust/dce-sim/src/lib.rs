@@ -26,6 +26,8 @@
 //! * [`apps`]: programs that use a node's kernel only through `SimExported`.
 //! * [`scenario`]: hand-written TOML scenario files (nodes, links,
 //!   addresses, routes, applications), validated and run into a report.
+//! * [`fuzz`]: a seeded, replayable fuzzer of the whole DCE ABI (the
+//!   `dce-fuzz` binary).
 //! * [`SimError`]: every hard error, with a message saying what DCE would
 //!   have done.
 //!
