@@ -162,8 +162,9 @@ capi-test: lkl
 # The ns-3-dce kernel library: out/lib/liblkl.so (+ liblinux.so and
 # libsim-linux.so) = rust/lkl-dce (no_std staticlib, profile dce-lib with
 # panic = "abort") + its C string functions + lkl.o.  One exported symbol
-# (sim_init), no DT_NEEDED, no undefined symbols, one RW PT_LOAD (GNU ld,
-# -z norelro): what DCE's CoojaLoader needs (dce-abi.md §4.2, §10).
+# (sim_init), no DT_NEEDED, no undefined symbols, one RW PT_LOAD that GNU
+# ld starts with PT_GNU_RELRO, which DCE's CoojaLoader does not swap
+# (Documentation/dce/design.rst).
 # Part of "lkl"; "make test" checks its ELF properties (dce-lib-test).
 
 DCE_LIB_DIR := $(OUT)/lib
@@ -182,7 +183,7 @@ dce-lib: kernel
 	$(Q)$(CC) $(DCE_CFLAGS) -c -o $(DCE_STRING_O) $(DCE_CRATE)/csrc/string.c
 	@echo "  LD      $(patsubst $(TOP)/%,%,$(DCE_LIB))"
 	$(Q)$(CC) -shared -nostdlib -fuse-ld=bfd -o $(DCE_LIB).tmp \
-		-Wl,-z,defs -Wl,-z,noexecstack -Wl,-z,norelro -Wl,--hash-style=both \
+		-Wl,-z,defs -Wl,-z,noexecstack -Wl,-z,relro -Wl,--hash-style=both \
 		-Wl,--version-script=$(DCE_CRATE)/csrc/liblkl.map \
 		-Wl,-soname,liblkl.so -Wl,-u,sim_init \
 		$(DCE_STRING_O) $(DCE_STATICLIB) $(LKL_OBJ)

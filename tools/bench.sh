@@ -27,8 +27,24 @@ for n in 1 10 100; do
 	echo "| $n nodes: boot wall time per node | $per_boot ms |"
 	echo "| $n nodes: peak RSS per node | $per_rss KiB |"
 done
-rw=$(readelf -lW "$lib" | awk '$1 == "LOAD" && $7 ~ /W/ { print $6 }')
-echo "| RW PT_LOAD (copied twice per node switch by ns-3-dce) | $((rw)) bytes |"
+# ns-3-dce copies the RW PT_LOAD from the end of a PT_GNU_RELRO at its
+# start; the largest objects in that range are the next levers.
+phdrs=$(readelf -lW "$lib")
+rwva=$(echo "$phdrs" | awk '$1 == "LOAD" && $7 ~ /W/ { print $3 }')
+rw=$(echo "$phdrs" | awk '$1 == "LOAD" && $7 ~ /W/ { print $6 }')
+relro=$(echo "$phdrs" | awk '$1 == "GNU_RELRO" { print $6 }')
+relro=$((${relro:-0}))
+echo "| RW PT_LOAD | $((rw)) bytes |"
+echo "| of which RELRO (not swapped) | $relro bytes |"
+echo "| swapped per node switch (copied twice by ns-3-dce) | $((rw - relro)) bytes |"
+from=$((rwva + relro))
+to=$((rwva + rw))
+nm -S --size-sort "$lib" | while read -r addr size type name; do
+	a=$((0x$addr))
+	[ "$a" -ge "$from" ] && [ "$a" -lt "$to" ] && echo "$((0x$size)) $name"
+done | sort -n | tail -8 | tac | while read -r size name; do
+	echo "| largest swapped: \`$name\` | $size bytes |"
+done
 e10=$("$sim" --library "$lib" --until 10 --tail 0 | sed -n 's/^node 0: \([0-9]*\) events.*/\1/p')
 e1000=$("$sim" --library "$lib" --until 1000 --tail 0 | sed -n 's/^node 0: \([0-9]*\) events.*/\1/p')
 echo "| idle node: events from 10 s to 1000 s of virtual time | $((e1000 - e10)) ($(echo "scale=3; ($e1000 - $e10) / 990" | bc) per virtual second) |"

@@ -848,7 +848,8 @@ fn the_swapped_segment_and_what_a_ping_costs() {
     let _g = lock();
     let (host, _, _) = two_nodes(PointToPointConfig::default());
     let seg = host.swapped_segment_bytes();
-    // liblkl.so is linked with -z norelro: all of .data and .bss.
+    // liblkl.so starts its RW PT_LOAD with RELRO (-z relro), which is
+    // not swapped: the rest is .data and .bss.
     assert!(seg > 64 << 10, "{seg}");
     let before: Vec<_> = (0..2).map(|i| host.swap_stats(NodeId(i))).collect();
     let r = common::ping_task(
