@@ -23,7 +23,7 @@
 #include <asm/cpu.h>
 #include <asm/syscalls.h>
 
-#define IRQ_STATUS_WORDS	(NR_IRQS / IRQ_STATUS_BITS)
+#define IRQ_STATUS_WORDS	DIV_ROUND_UP(NR_IRQS, IRQ_STATUS_BITS)
 
 static unsigned long irq_status[IRQ_STATUS_WORDS];
 static unsigned long irq_index_status;

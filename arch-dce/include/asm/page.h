@@ -13,6 +13,15 @@
 #define PAGE_SIZE	(_AC(1, UL) << PAGE_SHIFT)
 #define PAGE_MASK	(~(PAGE_SIZE - 1))
 
+/*
+ * memblock's boot-time region arrays (__initdata, in the data ns-3-dce
+ * copies on every switch between nodes): one memory block and a few
+ * reservations need far fewer than the default 128 each; memblock grows
+ * the arrays itself if ever needed.
+ */
+#define INIT_MEMBLOCK_MEMORY_REGIONS	8
+#define INIT_MEMBLOCK_RESERVED_REGIONS	32
+
 #ifndef __ASSEMBLY__
 
 #include <linux/types.h>
