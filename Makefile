@@ -185,6 +185,7 @@ dce-lib: kernel
 	$(Q)$(CC) -shared -nostdlib -fuse-ld=bfd -o $(DCE_LIB).tmp \
 		-Wl,-z,defs -Wl,-z,noexecstack -Wl,-z,relro -Wl,--hash-style=both \
 		-Wl,--version-script=$(DCE_CRATE)/csrc/liblkl.map \
+		-Wl,-T,$(DCE_CRATE)/csrc/relro.ld \
 		-Wl,-soname,liblkl.so -Wl,-u,sim_init \
 		$(DCE_STRING_O) $(DCE_STATICLIB) $(LKL_OBJ)
 	$(Q)mv -f $(DCE_LIB).tmp $(DCE_LIB)
