@@ -49,11 +49,24 @@ typedef struct page *pgtable_t;
 #define __pgd(x)	((pgd_t) { (x) })
 #define __pgprot(x)	((pgprot_t) { (x) })
 
+/*
+ * Physical addresses are offsets into the memory block, from 4 MiB (one
+ * block of the largest buddy order) up, wherever the host put the block.
+ * With host addresses as physical ones, the block sat at a page frame
+ * number in the billions (0x7f... / 4096), and memmap_init() walks the
+ * hole below the first frame a pageblock at a time: 33 million steps, most
+ * of a node's boot.  From 4 MiB up, the hole is one step, the first frame
+ * is aligned for the buddy allocator, and the boot log prints the same
+ * zone ranges on every run.  Address 0 stays unused: memblock takes a
+ * physical 0 for a failed allocation.
+ */
+#define LKL_PHYS_BASE		(4UL << 20)
 #define PAGE_OFFSET		(memory_start)
-#define ARCH_PFN_OFFSET		(memory_start >> PAGE_SHIFT)
+#define ARCH_PFN_OFFSET		(LKL_PHYS_BASE >> PAGE_SHIFT)
 
-#define __pa(x)			((unsigned long)(x))
-#define __va(x)			((void *)(unsigned long)(x))
+#define __pa(x)			((unsigned long)(x) - memory_start + LKL_PHYS_BASE)
+#define __va(x)			((void *)((unsigned long)(x) - LKL_PHYS_BASE + \
+					  memory_start))
 
 #define virt_to_pfn(kaddr)	(__pa(kaddr) >> PAGE_SHIFT)
 #define pfn_to_virt(pfn)	__va((unsigned long)(pfn) << PAGE_SHIFT)
