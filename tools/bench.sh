@@ -27,6 +27,13 @@ for n in 1 10 100; do
 	echo "| $n nodes: boot wall time per node | $per_boot ms |"
 	echo "| $n nodes: peak RSS per node | $per_rss KiB |"
 done
+# A thousand nodes: boot, then 100 simulated seconds of idle.
+line=$("$sim" --library "$lib" --nodes 1000 --until 100 --tail 0 --stats | grep '^stats:')
+# "run" is the whole simulation, boot included.
+run_ms=$(echo "$line" | sed -n 's/.*run \([0-9.]*\) ms wall.*/\1/p')
+rss=$(echo "$line" | sed -n 's/.*peak RSS \([0-9]*\) KiB.*/\1/p')
+echo "| 1000 nodes: boot, then 100 s of idle: wall time | $(echo "scale=1; $run_ms / 1000" | bc) s |"
+echo "| 1000 nodes: peak RSS | $((rss / 1024)) MiB |"
 # ns-3-dce copies the RW PT_LOAD from the end of a PT_GNU_RELRO at its
 # start; the largest objects in that range are the next levers.
 phdrs=$(readelf -lW "$lib")
