@@ -22,7 +22,11 @@ fn fuzz(seed: u64, ops: std::ops::Range<u64>) -> FuzzReport {
         ops,
         trace: false,
     };
-    let r = fuzz::run(&cfg, &progress).unwrap_or_else(|f| panic!("{f}"));
+    let r = fuzz::run(&cfg, &progress);
+    progress
+        .finished
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let r = r.unwrap_or_else(|f| panic!("{f}"));
     print!("{r}");
     r
 }

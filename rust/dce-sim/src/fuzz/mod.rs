@@ -79,6 +79,8 @@ pub struct Progress {
     pub now: AtomicU64,
     /// Operations done (a heartbeat).
     pub done: AtomicU64,
+    /// Set by the caller when it runs nothing more: the watchdog stops.
+    pub finished: std::sync::atomic::AtomicBool,
 }
 
 /// A node's kernel and heap after the set-up and at the end.
@@ -202,7 +204,8 @@ impl std::error::Error for FuzzFailure {}
 
 /// Ends the process with a message when `progress` stands still for
 /// `limit` of wall time: a kernel that spins in frozen virtual time never
-/// returns to the simulator.
+/// returns to the simulator.  Stops watching once `progress.finished` is
+/// set.
 pub fn watchdog(progress: Arc<Progress>, limit: Duration, seed: u64) {
     std::thread::Builder::new()
         .name("fuzz-watchdog".into())
@@ -211,6 +214,9 @@ pub fn watchdog(progress: Arc<Progress>, limit: Duration, seed: u64) {
             let mut since = Instant::now();
             loop {
                 std::thread::sleep(Duration::from_millis(200));
+                if progress.finished.load(Ordering::Relaxed) {
+                    return;
+                }
                 let done = progress.done.load(Ordering::Relaxed);
                 if done != last {
                     last = done;
