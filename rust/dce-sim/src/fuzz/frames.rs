@@ -30,6 +30,24 @@ fn pseudo6(src: &[u8], dst: &[u8], proto: u8, len: usize) -> Vec<u8> {
     p
 }
 
+/// An option of a random kind whose length byte is under `max_len` (too
+/// short for the kind, often).
+fn junk_option(g: &mut Gen, o: &mut Vec<u8>, max_len: u64) {
+    let len = g.below(max_len) as u8;
+    o.extend_from_slice(&[g.u32() as u8, len]);
+    o.extend(g.bytes(usize::from(len).saturating_sub(2)));
+}
+
+/// Options cut to the 40 bytes a TCP or IPv4 header has room for and
+/// padded to 4 bytes with `fill` (TCP's NOP, IPv4's end of list).
+fn pad_options(mut o: Vec<u8>, fill: u8) -> Vec<u8> {
+    o.truncate(40);
+    while o.len() % 4 != 0 {
+        o.push(fill);
+    }
+    o
+}
+
 /// TCP options: the common kinds with right and wrong lengths, MPTCP's
 /// (kind 30) subtypes, MD5, Fast Open, random kinds.
 fn tcp_options(g: &mut Gen) -> Vec<u8> {
@@ -64,18 +82,10 @@ fn tcp_options(g: &mut Gen) -> Vec<u8> {
                 o.extend(g.bytes(usize::from(len) - 2));
             }
             8 => o.push(g.pick(&[0, 1])),
-            _ => {
-                let len = g.below(12) as u8;
-                o.extend_from_slice(&[g.u32() as u8, len]);
-                o.extend(g.bytes(usize::from(len).saturating_sub(2)));
-            }
+            _ => junk_option(g, &mut o, 12),
         }
     }
-    o.truncate(40);
-    while o.len() % 4 != 0 {
-        o.push(1);
-    }
-    o
+    pad_options(o, 1)
 }
 
 /// A transport header and payload for protocol `proto`; the checksum is
@@ -177,18 +187,10 @@ fn ip_options(g: &mut Gen) -> Vec<u8> {
                 o.extend_from_slice(&[134, 10]);
                 o.extend(g.bytes(8));
             }
-            _ => {
-                let len = g.below(10) as u8;
-                o.extend_from_slice(&[g.u32() as u8, len]);
-                o.extend(g.bytes(usize::from(len).saturating_sub(2)));
-            }
+            _ => junk_option(g, &mut o, 10),
         }
     }
-    o.truncate(40);
-    while o.len() % 4 != 0 {
-        o.push(0);
-    }
-    o
+    pad_options(o, 0)
 }
 
 fn ipv4(g: &mut Gen, dst_node: [u8; 4]) -> Vec<u8> {

@@ -549,8 +549,7 @@ fn one(host: &Host, st: &Rc<State>, g: &mut Gen, kind: usize) -> Result<u64, Str
     match name {
         "socket" => {
             let (d, t, p) = gen::socket_args(g);
-            let s2 = st.clone();
-            in_task(host, node, move |_, e| {
+            app_task(host, st, node, false, move |e, s2| {
                 let mut s: *mut SimSocket = core::ptr::null_mut();
                 // SAFETY: DCE's call with a live out slot.
                 let r = unsafe { e.sock_socket.unwrap()(d, t, p, &mut s) };
@@ -566,8 +565,7 @@ fn one(host: &Host, st: &Rc<State>, g: &mut Gen, kind: usize) -> Result<u64, Str
                 st.socks[ni].borrow_mut().retain(|&x| x != s);
                 st.netlink[ni].borrow_mut().retain(|&(x, _)| x != s);
             }
-            let s2 = st.clone();
-            in_task(host, node, move |_, e| {
+            app_task(host, st, node, false, move |e, s2| {
                 // SAFETY: a socket value as DCE would pass it (or garbage).
                 let r = unsafe { e.sock_close.unwrap()(s as *mut SimSocket) };
                 s2.count(i64::from(r));
@@ -578,7 +576,7 @@ fn one(host: &Host, st: &Rc<State>, g: &mut Gen, kind: usize) -> Result<u64, Str
             let (addr, len) = gen::sockaddr(g);
             let flags = if nonblock { 0o4000 } else { 0 };
             let bind = name == "bind";
-            blocking_task(host, st, node, !bind && !nonblock, move |e, st| {
+            app_task(host, st, node, !bind && !nonblock, move |e, st| {
                 let a = addr.as_ptr().cast::<SockAddr>();
                 let s = s as *mut SimSocket;
                 // SAFETY: `addr` is ADDR_BUF bytes; the kernel reads at most
@@ -596,8 +594,7 @@ fn one(host: &Host, st: &Rc<State>, g: &mut Gen, kind: usize) -> Result<u64, Str
         "listen" => {
             let s = pick_sock(g, st, node);
             let backlog = g.int();
-            let s2 = st.clone();
-            in_task(host, node, move |_, e| {
+            app_task(host, st, node, false, move |e, s2| {
                 // SAFETY: as DCE calls it.
                 let r = unsafe { e.sock_listen.unwrap()(s as *mut SimSocket, backlog) };
                 s2.count(i64::from(r));
@@ -606,7 +603,7 @@ fn one(host: &Host, st: &Rc<State>, g: &mut Gen, kind: usize) -> Result<u64, Str
         "accept" => {
             let s = pick_sock(g, st, node);
             let flags = if nonblock { 0o4000 } else { 0 };
-            blocking_task(host, st, node, !nonblock, move |e, st| {
+            app_task(host, st, node, !nonblock, move |e, st| {
                 let mut n: *mut SimSocket = core::ptr::null_mut();
                 // SAFETY: a live out slot.
                 let r = unsafe { e.sock_accept.unwrap()(s as *mut SimSocket, &mut n, flags) };
@@ -620,7 +617,7 @@ fn one(host: &Host, st: &Rc<State>, g: &mut Gen, kind: usize) -> Result<u64, Str
             let s = pick_sock(g, st, node);
             let m = MsgSpec::new(g, name == "sendmsg", nonblock);
             let send = name == "sendmsg";
-            blocking_task(host, st, node, !nonblock, move |e, st| {
+            app_task(host, st, node, !nonblock, move |e, st| {
                 let r = m.call(e, s as *mut SimSocket, send);
                 st.count(r as i64);
             })?;
@@ -646,8 +643,7 @@ fn one(host: &Host, st: &Rc<State>, g: &mut Gen, kind: usize) -> Result<u64, Str
                     i32::MAX,
                 ]);
             }
-            let s2 = st.clone();
-            in_task(host, node, move |_, e| {
+            app_task(host, st, node, false, move |e, s2| {
                 let s = s as *mut SimSocket;
                 let mut len = len;
                 // SAFETY: `buf` is OPT_BUF bytes, as long as any length
@@ -681,8 +677,7 @@ fn one(host: &Host, st: &Rc<State>, g: &mut Gen, kind: usize) -> Result<u64, Str
                 };
                 gen::ioctl_arg(g, req, a, x);
             }
-            let s2 = st.clone();
-            in_task(host, node, move |_, e| {
+            app_task(host, st, node, false, move |e, s2| {
                 // SAFETY: `arg` holds the request's argument, its pointers
                 // point into `aux`; both live for the call.
                 let r = unsafe {
@@ -700,8 +695,7 @@ fn one(host: &Host, st: &Rc<State>, g: &mut Gen, kind: usize) -> Result<u64, Str
             let s = pick_sock(g, st, node);
             let peer = g.chance(500);
             let len0 = g.pick(&[-1, 0, 1, 2, 16, 28, 128, 4096]);
-            let s2 = st.clone();
-            in_task(host, node, move |_, e| {
+            app_task(host, st, node, false, move |e, s2| {
                 let mut buf = [0u8; gen::ADDR_BUF];
                 let mut len = len0;
                 let f = if peer {
@@ -723,8 +717,7 @@ fn one(host: &Host, st: &Rc<State>, g: &mut Gen, kind: usize) -> Result<u64, Str
             } else {
                 g.int()
             };
-            let s2 = st.clone();
-            in_task(host, node, move |_, e| {
+            app_task(host, st, node, false, move |e, s2| {
                 // SAFETY: as DCE calls it.
                 let r = unsafe { e.sock_shutdown.unwrap()(s as *mut SimSocket, how) };
                 s2.count(i64::from(r));
@@ -746,7 +739,7 @@ fn one(host: &Host, st: &Rc<State>, g: &mut Gen, kind: usize) -> Result<u64, Str
                 3 => Some(g.range(1, 1000) as u64 * US),
                 _ => Some(g.range(1, 200) as u64 * MS),
             };
-            blocking_task(host, st, node, timeout != Some(0), move |e, st| {
+            app_task(host, st, node, timeout != Some(0), move |e, st| {
                 let mut fds: Vec<PollFd> = fds
                     .iter()
                     .map(|&(s, ev)| PollFd {
@@ -938,9 +931,10 @@ fn one(host: &Host, st: &Rc<State>, g: &mut Gen, kind: usize) -> Result<u64, Str
     Ok(step)
 }
 
-/// Starts `f` in an application task that may block in it (counted, so
-/// that the fuzzer stops blocking past [`MAX_BLOCKED`]).
-fn blocking_task(
+/// Starts `f` in a new application task of `node`, now, with the shared
+/// state; a task that may block in it is counted, so that the fuzzer stops
+/// blocking past [`MAX_BLOCKED`].
+fn app_task(
     host: &Host,
     st: &Rc<State>,
     node: NodeId,
@@ -1020,8 +1014,7 @@ fn netlink_op(host: &Host, st: &Rc<State>, g: &mut Gen, node: NodeId) -> Result<
     st.seq.set(st.seq.get().wrapping_add(1));
     let msg = netlink::request(g, proto, st.seq.get());
     let groups = if g.chance(200) { g.u32() } else { 0 };
-    let s2 = st.clone();
-    in_task(host, node, move |_, e| {
+    app_task(host, st, node, false, move |e, s2| {
         let s = match reuse {
             Some(s) => s as *mut SimSocket,
             None => {
