@@ -368,11 +368,20 @@ bool lkl_cpu_unpark_dead_idle(void)
 }
 
 /*
- * Nothing to run.  Called with interrupts disabled and the tick stopped;
+ * Nothing to run.  Called with interrupts disabled; stops the tick and
  * returns with interrupts enabled once there may be something to do.
  */
 void arch_cpu_idle(void)
 {
+	/*
+	 * Without a cpuidle driver the idle loop keeps the tick on the first
+	 * idle entry after a wakeup, in case the CPU is soon busy again: a
+	 * stop and restart costs more than one tick on a real machine.  Here
+	 * the tick is the cost, a host timer event (under ns-3-dce a switch
+	 * of the node's globals), while stopping it is a few instructions.
+	 */
+	if (!tick_nohz_tick_stopped())
+		tick_nohz_idle_stop_tick();
 	/* Parked with interrupts enabled: raising one runs it at once. */
 	raw_local_irq_enable();
 	while (!need_resched() && !lkl_cpu_is_shutdown()) {

@@ -204,9 +204,12 @@ static struct clock_event_device clockevent = {
 	.set_state_shutdown	= clockevent_set_state_shutdown,
 };
 
+/* The per-CPU cookie of the timer interrupt: the CPU's event device. */
+static DEFINE_PER_CPU(struct clock_event_device *, timer_evt) = &clockevent;
+
 static irqreturn_t timer_irq_handler(int irq, void *dev_id)
 {
-	struct clock_event_device *dev = dev_id;
+	struct clock_event_device *dev = *(struct clock_event_device **)dev_id;
 
 	dev->event_handler(dev);
 	return IRQ_HANDLED;
@@ -227,9 +230,20 @@ void __init time_init(void)
 		pr_err("lkl: no interrupt for the timer: %d\n", timer_irq);
 		return;
 	}
-	ret = request_irq(timer_irq, timer_irq_handler,
-			  IRQF_TIMER | IRQF_NOBALANCING, "lkl_timer",
-			  &clockevent);
+	/*
+	 * A per-CPU interrupt, as a CPU's local timer is (the APIC timer,
+	 * the arm arch timer): its flow does not feed the entropy pool.  A
+	 * shared interrupt's would, and the mixing timer it then arms a tick
+	 * later makes every wakeup of an idle CPU cost two host events.
+	 */
+	ret = irq_set_percpu_devid(timer_irq);
+	if (!ret) {
+		irq_set_handler(timer_irq, handle_percpu_devid_irq);
+		ret = request_percpu_irq(timer_irq, timer_irq_handler,
+					 "lkl_timer", &timer_evt);
+	}
+	if (!ret)
+		enable_percpu_irq(timer_irq, IRQ_TYPE_NONE);
 	if (ret) {
 		pr_err("lkl: unable to register timer irq: %d\n", ret);
 		return;

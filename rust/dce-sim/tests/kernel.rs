@@ -59,9 +59,11 @@ fn an_idle_node_is_quiet() {
     host.run_until(1000 * SEC).expect("run");
     let at_1000s = host.sim().events_processed(NodeId(0)).expect("node");
     println!("node 0: {at_10s} events by 10 s, {at_1000s} by 1000 s");
-    // A ticking idle kernel (HZ=100) would take 99,000 events here.
+    // A ticking idle kernel (HZ=100) would take 99,000 events here; a
+    // tickless one one per wakeup (Documentation/lkl/arch.rst, "An idle
+    // CPU"): 28.  At most 0.05 per virtual second.
     assert!(
-        at_1000s - at_10s < 1000,
+        at_1000s - at_10s <= 49,
         "{} events between 10 s and 1000 s",
         at_1000s - at_10s
     );
