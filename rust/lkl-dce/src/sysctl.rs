@@ -12,8 +12,11 @@
 //!   a read-only entry fails with `-EACCES` instead.
 //! * A `SimSysFile *` is an interned path ([`SysFile`]): the same entry gets
 //!   the same handle on every walk, handles stay valid for the node's life
-//!   (an entry that went away reads `-ENOENT`), and the walk allocates
-//!   nothing once the tree has been seen.
+//!   (an entry that went away reads `-ENOENT`).
+//! * The last walk is kept as a [`Listing`] and replayed, without entering
+//!   /proc/sys, while `lkl.netdev_events` stays the same; a walk that lists
+//!   /proc/sys drops the dentries and inodes it made after each directory
+//!   (Documentation/dce/design.rst, "Sysctl").
 //! * `sys_file_read`/`sys_file_write` use the arch's `lkl_sysctl_get` and
 //!   `lkl_sysctl`; as in LibOS, a read includes the value's trailing
 //!   newline.  DCE always passes offset 0; another offset is `-EINVAL`.
@@ -63,16 +66,48 @@ impl SysFile {
         // SAFETY: the caller's; `len` bytes follow the header.
         unsafe { core::slice::from_raw_parts(f.add(1).cast::<u8>(), (*f).len) }
     }
+
+    /// The last component of the path, NUL-terminated.
+    ///
+    /// # Safety
+    /// `f` is a live SysFile from `intern`.
+    unsafe fn name(f: *const SysFile) -> *const c_char {
+        // SAFETY: the caller's.
+        let path = unsafe { SysFile::path(f) };
+        let start = path.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+        // SAFETY: `start` <= len, and the path's NUL follows it.
+        unsafe { f.add(1).cast::<u8>().add(start).cast() }
+    }
 }
 
 /// Open-addressing set of interned paths, in DCE memory; the node state
-/// holds only its pointer.
+/// holds only its pointer.  With it, the last walk's listing.
 #[repr(C)]
 struct Table {
     slots: *mut *mut SysFile,
     cap: usize,
     used: usize,
+    listing: Listing,
 }
+
+/// What a walk reported, in order, to be replayed while the tree stays the
+/// same: one word per report, a directory's or a file's interned path
+/// tagged [`START`] or [`FILE`], or [`END`] alone.  Valid while
+/// `lkl.netdev_events` reads `events` (only devices change /proc/sys once
+/// the kernel has booted: Documentation/dce/design.rst, "Sysctl").
+#[repr(C)]
+struct Listing {
+    items: *mut usize,
+    len: usize,
+    cap: usize,
+    events: u64,
+    valid: bool,
+}
+
+const FILE: usize = 0;
+const START: usize = 1;
+const END: usize = 2;
+const TAG: usize = 3;
 
 fn fnv(bytes: &[u8]) -> usize {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -130,25 +165,43 @@ unsafe fn grow(t: *mut Table) -> bool {
     }
 }
 
-/// The handle of `path`, interned on first sight; NULL if out of memory.
-fn intern(path: &[u8]) -> *mut SysFile {
+/// This node's table, made on first use; NULL if out of memory.
+fn table() -> *mut Table {
     let n = node::node();
-    // SAFETY: single-threaded access to this node's table; slot pointers
-    // are NULL or live SysFiles, never freed.
-    unsafe {
-        if n.sysctl.get().is_null() {
-            let t = dce_malloc(size_of::<Table>()) as *mut Table;
-            if t.is_null() {
-                return ptr::null_mut();
-            }
+    if n.sysctl.get().is_null() {
+        let t = dce_malloc(size_of::<Table>()) as *mut Table;
+        if t.is_null() {
+            return t;
+        }
+        // SAFETY: a fresh block the size of a Table.
+        unsafe {
             t.write(Table {
                 slots: ptr::null_mut(),
                 cap: 0,
                 used: 0,
-            });
-            n.sysctl.set(t.cast());
-        }
-        let t = n.sysctl.get() as *mut Table;
+                listing: Listing {
+                    items: ptr::null_mut(),
+                    len: 0,
+                    cap: 0,
+                    events: 0,
+                    valid: false,
+                },
+            })
+        };
+        n.sysctl.set(t.cast());
+    }
+    n.sysctl.get().cast()
+}
+
+/// The handle of `path`, interned on first sight; NULL if out of memory.
+fn intern(path: &[u8]) -> *mut SysFile {
+    let t = table();
+    if t.is_null() {
+        return t.cast();
+    }
+    // SAFETY: single-threaded access to this node's table; slot pointers
+    // are NULL or live SysFiles, never freed.
+    unsafe {
         if (*t).cap > 0 {
             let mask = (*t).cap - 1;
             let mut i = fnv(path) & mask;
@@ -185,12 +238,110 @@ fn intern(path: &[u8]) -> *mut SysFile {
     }
 }
 
-/// The walk's state: the iterator, the current path and its length.
+impl Listing {
+    /// Appends a report; on running out of memory the listing stays
+    /// invalid and the next walk lists the tree again.
+    fn push(&mut self, item: usize) -> bool {
+        if self.len == self.cap {
+            let cap = self.cap.max(1024) * 2;
+            let items = dce_malloc(cap * size_of::<usize>()) as *mut usize;
+            if items.is_null() {
+                return false;
+            }
+            if !self.items.is_null() {
+                // SAFETY: both blocks hold at least `len` words.
+                unsafe { ptr::copy_nonoverlapping(self.items, items, self.len) };
+                dce_free(self.items.cast());
+            }
+            self.items = items;
+            self.cap = cap;
+        }
+        // SAFETY: len < cap.
+        unsafe { *self.items.add(self.len) = item };
+        self.len += 1;
+        true
+    }
+
+    /// Reports the listing to DCE's iterator, as the walk that made it did.
+    ///
+    /// # Safety
+    /// `iter` is DCE's live iterator; the listing is valid.
+    unsafe fn replay(&self, iter: *const SimSysIterator) {
+        for i in 0..self.len {
+            // SAFETY: the caller's; items are tagged live SysFiles or END.
+            unsafe {
+                let item = *self.items.add(i);
+                let f = (item & !TAG) as *const SysFile;
+                match item & TAG {
+                    END => {
+                        if let Some(end) = (*iter).report_end_dir {
+                            end(iter);
+                        }
+                    }
+                    START => {
+                        if let Some(start) = (*iter).report_start_dir {
+                            start(iter, SysFile::name(f));
+                        }
+                    }
+                    _ => {
+                        if let Some(report) = (*iter).report_file {
+                            let flags = SimSysFileFlags::READ | SimSysFileFlags::WRITE;
+                            report(iter, SysFile::name(f), flags.bits(), f as *mut SimSysFile);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `lkl.netdev_events`: what the tree's listing is valid for.
+fn netdev_events() -> Option<u64> {
+    let mut buf = [0u8; 32];
+    // SAFETY: a constant path and a buffer of the size given.
+    let n = unsafe {
+        lkl_sys::lkl_sysctl_get(
+            c"/proc/sys/lkl/netdev_events".as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len() as c_int,
+        )
+    };
+    if n <= 0 {
+        return None;
+    }
+    core::str::from_utf8(&buf[..n as usize])
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Frees the dentries and inodes of /proc/sys entries no one holds, with
+/// the vm.drop_caches sysctl (2).  Listing a /proc/sys directory makes both
+/// for every entry in it, about 800 bytes each; dropping them after each
+/// directory keeps a walk's memory to that of its largest directory, not
+/// 1.4 MiB for the whole tree.
+fn drop_dentries() {
+    // SAFETY: constant strings.
+    unsafe { lkl_sys::lkl_sysctl(c"/proc/sys/vm/drop_caches".as_ptr(), c"2".as_ptr()) };
+}
+
+/// Writing 4 to vm.drop_caches keeps the kernel from logging every later
+/// write (it logs this one, once per node).
+fn quiet_drops() {
+    // SAFETY: constant strings.
+    unsafe { lkl_sys::lkl_sysctl(c"/proc/sys/vm/drop_caches".as_ptr(), c"4".as_ptr()) };
+}
+
+/// The walk's state: the iterator, the current path and its length, the
+/// listing it makes.
 struct Walk {
     iter: *const SimSysIterator,
     path: [u8; PATH_MAX],
     len: usize,
     failed: bool,
+    listing: *mut Listing,
+    listed: bool,
 }
 
 fn sys(no: c_long, a: [c_long; 3]) -> c_long {
@@ -260,6 +411,15 @@ impl Walk {
         }
         dce_free(buf.cast());
         sys(SYS_close, [fd, 0, 0]);
+        drop_dentries();
+    }
+
+    /// Adds a report to the listing.
+    fn record(&mut self, item: usize) {
+        // SAFETY: the node's listing, which only this walk touches now.
+        if self.listed && !unsafe { (*self.listing).push(item) } {
+            self.listed = false;
+        }
     }
 
     fn entry(&mut self, dirfd: c_long, name: &[u8], ty: u8, depth: usize) {
@@ -285,10 +445,16 @@ impl Walk {
         // NUL-terminated component in our path buffer, valid for the call.
         unsafe {
             if sub >= 0 {
+                let dir = intern(&self.path[..self.len]);
+                if dir.is_null() {
+                    self.listed = false;
+                }
+                self.record(dir as usize | START);
                 if let Some(start) = (*self.iter).report_start_dir {
                     start(self.iter, name_ptr);
                 }
                 self.dir(sub, depth + 1);
+                self.record(END);
                 if let Some(end) = (*self.iter).report_end_dir {
                     end(self.iter);
                 }
@@ -296,9 +462,12 @@ impl Walk {
                 let file = intern(&self.path[..self.len]);
                 if file.is_null() {
                     self.failed = true;
-                } else if let Some(report) = (*self.iter).report_file {
-                    let flags = SimSysFileFlags::READ | SimSysFileFlags::WRITE;
-                    report(self.iter, name_ptr, flags.bits(), file.cast());
+                } else {
+                    self.record(file as usize | FILE);
+                    if let Some(report) = (*self.iter).report_file {
+                        let flags = SimSysFileFlags::READ | SimSysFileFlags::WRITE;
+                        report(self.iter, name_ptr, flags.bits(), file.cast());
+                    }
                 }
             }
         }
@@ -310,6 +479,23 @@ impl Walk {
 unsafe fn op_walk(a: &mut Args) -> c_long {
     // SAFETY: the Walk of sys_iterate_files, which waits for this request.
     let w = unsafe { &mut *(a.a[0] as *mut Walk) };
+    let t = table();
+    if t.is_null() {
+        return -c_long::from(ENOMEM);
+    }
+    // SAFETY: the node's table, live for the node's life.
+    let listing = unsafe { &mut (*t).listing };
+    let events = netdev_events();
+    if listing.valid && events == Some(listing.events) {
+        // SAFETY: a valid listing; DCE's iterator lives for the walk.
+        unsafe { listing.replay(w.iter) };
+        return 0;
+    }
+    listing.valid = false;
+    listing.len = 0;
+    quiet_drops();
+    w.listing = listing;
+    w.listed = events.is_some();
     let fd = sys(
         SYS_openat,
         [
@@ -322,6 +508,13 @@ unsafe fn op_walk(a: &mut Args) -> c_long {
         return fd;
     }
     w.dir(fd, 0);
+    // A device that came or went during the walk may be half listed.
+    if w.listed && !w.failed && netdev_events() == events {
+        // SAFETY: as above.
+        let listing = unsafe { &mut (*t).listing };
+        listing.valid = true;
+        listing.events = events.unwrap_or_default();
+    }
     0
 }
 
@@ -335,6 +528,8 @@ pub unsafe extern "C" fn sys_iterate_files(iter: *const SimSysIterator) {
         path: [0; PATH_MAX],
         len: 0,
         failed: false,
+        listing: ptr::null_mut(),
+        listed: false,
     };
     let root = b"/proc/sys";
     w.path[..root.len()].copy_from_slice(root);
