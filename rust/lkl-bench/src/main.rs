@@ -8,17 +8,27 @@
 //!   the boot, kernel threads are still runnable and a syscall often yields
 //!   to them, which costs tens of microseconds);
 //! * RSS after boot (`VmRSS` of the child right after the boot);
+//! * TCP over loopback inside the kernel, one host thread sending and one
+//!   receiving, next to the host kernel's loopback with the same threads
+//!   and writes: MB/s and the process's host context switches (voluntary
+//!   and involuntary, `getrusage`) per MB, which is where an LKL host
+//!   pays for kernel threads and the CPU lock;
 //! * the size of lkl.o (`$LKL_OBJ`, else the path linked at build time).
 //!
-//! Options: `--boots N`, `--calls N` (multiple of 100), `--settle-ms N`.
+//! Options: `--boots N`, `--calls N` (multiple of 100), `--settle-ms N`,
+//! `--tcp-mb N`.
 
+use std::io::{Read, Write};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
+use lkl_sys::abi::SockaddrIn;
 use lkl_sys::sys;
 
 const CMDLINE: &str = "mem=32M";
 const BATCH: u32 = 100;
+/// The size of each write of the TCP transfers.
+const CHUNK: usize = 64 * 1024;
 
 fn vm_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -72,6 +82,105 @@ fn latency(calls: u32, mut f: impl FnMut()) -> (f64, f64) {
     )
 }
 
+/// Host context switches of this process so far (all its threads).
+fn context_switches() -> u64 {
+    // SAFETY: getrusage fills the struct it is given.
+    let ru = unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut ru);
+        ru
+    };
+    (ru.ru_nvcsw + ru.ru_nivcsw) as u64
+}
+
+/// `bytes` over TCP from one thread to another, through `send`/`recv`
+/// closures: the wall time and the host context switches it took.
+fn transfer(
+    bytes: usize,
+    recv: impl FnOnce() -> Result<usize, String> + Send + 'static,
+    send: impl FnOnce() -> Result<(), String>,
+) -> Result<(Duration, u64), String> {
+    let switches = context_switches();
+    let start = Instant::now();
+    let receiver = std::thread::spawn(recv);
+    send()?;
+    let got = receiver.join().map_err(|_| "receiver panicked")??;
+    let took = start.elapsed();
+    if got != bytes {
+        return Err(format!("{got} of {bytes} bytes received"));
+    }
+    Ok((took, context_switches() - switches))
+}
+
+/// TCP over the kernel's loopback: `bytes` from a connected socket to an
+/// accepted one, each on its own host thread.
+fn lkl_tcp(bytes: usize) -> Result<(Duration, u64), String> {
+    let e = |what: &'static str| move |err| format!("{what}: {err}");
+    let lo = sys::socket(libc::AF_INET, libc::SOCK_DGRAM, 0).map_err(e("socket"))?;
+    sys::if_up(&lo, "lo").map_err(e("lo up"))?;
+    let addr = SockaddrIn::new([127, 0, 0, 1], 5001);
+    let listener = sys::socket(libc::AF_INET, libc::SOCK_STREAM, 0).map_err(e("socket"))?;
+    sys::bind(&listener, &addr).map_err(e("bind"))?;
+    sys::listen(&listener, 1).map_err(e("listen"))?;
+    transfer(
+        bytes,
+        move || {
+            let conn = sys::accept4(&listener, 0).map_err(e("accept"))?;
+            let mut buf = vec![0u8; CHUNK];
+            let mut got = 0;
+            loop {
+                match sys::read(&conn, &mut buf).map_err(e("read"))? {
+                    0 => return Ok(got),
+                    n => got += n,
+                }
+            }
+        },
+        || {
+            let s = sys::socket(libc::AF_INET, libc::SOCK_STREAM, 0).map_err(e("socket"))?;
+            sys::connect(&s, &addr).map_err(e("connect"))?;
+            let buf = vec![0x5au8; CHUNK];
+            let mut sent = 0;
+            while sent < bytes {
+                let n = (bytes - sent).min(CHUNK);
+                sent += sys::write(&s, &buf[..n]).map_err(e("write"))?;
+            }
+            s.close().map_err(e("close"))
+        },
+    )
+}
+
+/// The same transfer over the host kernel's loopback.
+fn host_tcp(bytes: usize) -> Result<(Duration, u64), String> {
+    let e = |what: &'static str| move |err: std::io::Error| format!("host {what}: {err}");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(e("bind"))?;
+    let addr = listener.local_addr().map_err(e("local_addr"))?;
+    transfer(
+        bytes,
+        move || {
+            let (mut conn, _) = listener.accept().map_err(e("accept"))?;
+            let mut buf = vec![0u8; CHUNK];
+            let mut got = 0;
+            loop {
+                match conn.read(&mut buf).map_err(e("read"))? {
+                    0 => return Ok(got),
+                    n => got += n,
+                }
+            }
+        },
+        || {
+            let mut s = std::net::TcpStream::connect(addr).map_err(e("connect"))?;
+            let buf = vec![0x5au8; CHUNK];
+            let mut sent = 0;
+            while sent < bytes {
+                let n = (bytes - sent).min(CHUNK);
+                s.write_all(&buf[..n]).map_err(e("write"))?;
+                sent += n;
+            }
+            Ok(())
+        },
+    )
+}
+
 fn arg_value(name: &str, default: u32, min: u32) -> Result<u32, String> {
     let args: Vec<String> = std::env::args().collect();
     match args.iter().position(|a| a == name) {
@@ -88,6 +197,7 @@ fn run() -> Result<(), String> {
     let boots = arg_value("--boots", 20, 1)?;
     let calls = arg_value("--calls", 100_000, 1)?;
     let settle_ms = arg_value("--settle-ms", 500, 0)?;
+    let tcp_mb = arg_value("--tcp-mb", 200, 1)?;
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
 
     let mut boot_ns = Vec::new();
@@ -132,6 +242,9 @@ fn run() -> Result<(), String> {
         // SAFETY: getpid takes no arguments and cannot fail.
         let _ = std::hint::black_box(unsafe { libc::syscall(libc::SYS_getpid) });
     });
+    let tcp_bytes = tcp_mb as usize * 1_000_000;
+    let lkl_tcp = lkl_tcp(tcp_bytes)?;
+    let host_tcp = host_tcp(tcp_bytes)?;
     sys::halt().map_err(|e| format!("halt: {e}"))?;
 
     let obj = std::env::var("LKL_OBJ").unwrap_or_else(|_| env!("LKL_OBJ_PATH").to_string());
@@ -160,6 +273,18 @@ fn run() -> Result<(), String> {
     );
     println!("| getpid latency, min (ns, best batch of {BATCH}) | {lkl_min:.1} | {host_min:.1} |");
     println!("| RSS after boot, median (KiB) | {rss_med} | |");
+    let mbps = |(t, _): (Duration, u64)| f64::from(tcp_mb) / t.as_secs_f64();
+    let per_mb = |(_, n): (Duration, u64)| n as f64 / f64::from(tcp_mb);
+    println!(
+        "| TCP over loopback, {tcp_mb} MB, one sending and one receiving thread (MB/s) | {:.0} | {:.0} |",
+        mbps(lkl_tcp),
+        mbps(host_tcp)
+    );
+    println!(
+        "| the same, host context switches per MB | {:.1} | {:.1} |",
+        per_mb(lkl_tcp),
+        per_mb(host_tcp)
+    );
     println!("| lkl.o size (bytes) | {obj_size} | |");
     Ok(())
 }

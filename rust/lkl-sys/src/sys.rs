@@ -398,6 +398,51 @@ pub fn recvfrom(fd: &Fd, buf: &mut [u8], flags: c_int) -> Result<(usize, Sockadd
     unsafe { syscall(SYS_recvfrom, args) }.map(|n| (n as usize, src))
 }
 
+/// `bind(fd, &addr, sizeof addr)`
+pub fn bind(fd: &Fd, addr_in: &SockaddrIn) -> Result<(), Errno> {
+    let len = core::mem::size_of::<SockaddrIn>() as i64;
+    let args = [
+        i64::from(fd.0),
+        addr(addr_in as *const SockaddrIn),
+        len,
+        0,
+        0,
+        0,
+    ];
+    // SAFETY: a readable sockaddr of the stated size.
+    unsafe { syscall(SYS_bind, args) }.map(drop)
+}
+
+/// `listen(fd, backlog)`
+pub fn listen(fd: &Fd, backlog: c_int) -> Result<(), Errno> {
+    sc_int(
+        SYS_listen,
+        [i64::from(fd.0), i64::from(backlog), 0, 0, 0, 0],
+    )
+    .map(drop)
+}
+
+/// `accept4(fd, NULL, NULL, flags)`: the connected socket (the NULL
+/// address pointers are not dereferenced).
+pub fn accept4(fd: &Fd, flags: c_int) -> Result<Fd, Errno> {
+    sc_int(SYS_accept4, [i64::from(fd.0), 0, 0, i64::from(flags), 0, 0]).map(|fd| Fd(fd as c_int))
+}
+
+/// `connect(fd, &addr, sizeof addr)`
+pub fn connect(fd: &Fd, addr_in: &SockaddrIn) -> Result<(), Errno> {
+    let len = core::mem::size_of::<SockaddrIn>() as i64;
+    let args = [
+        i64::from(fd.0),
+        addr(addr_in as *const SockaddrIn),
+        len,
+        0,
+        0,
+        0,
+    ];
+    // SAFETY: a readable sockaddr of the stated size.
+    unsafe { syscall(SYS_connect, args) }.map(drop)
+}
+
 /// `ppoll(fds, nfds, timeout, NULL, 8)`: returns the number of ready fds.
 pub fn ppoll(fds: &mut [PollFd], timeout: Option<&Timespec>) -> Result<usize, Errno> {
     let args = [
