@@ -1,16 +1,19 @@
 //! Time (`time`) and one-shot timers (`timer_*`).
 //!
 //! All timers share ONE host thread ("lkl-timer", started by the first
-//! `timer_alloc`), which sleeps on a condition variable until the earliest
-//! deadline in a sorted set and runs expired callbacks, one at a time, with
-//! the lock released.
+//! `timer_alloc`), which sleeps in `read` on a host timerfd set to the
+//! earliest deadline of a sorted set and runs expired callbacks, one at a
+//! time, with the lock released.  Arming a timer sets the timerfd when the
+//! deadline is earlier than the one set: a system call, not a wakeup of the
+//! timer thread.  The kernel re-arms its clock event at every idle entry
+//! and exit; waking the thread each time cost two host context switches,
+//! a third of those of a TCP transfer over loopback.
 
 use core::ffi::{c_int, c_ulong, c_void};
 use core::ptr;
 use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::LazyLock;
-use std::time::Duration;
 
 use lkl_sys::LklVoidFn;
 use parking_lot::{Condvar, Mutex, MutexGuard};
@@ -53,12 +56,42 @@ struct State {
     /// The timer whose callback is running now (lock released).
     running: Option<u64>,
     thread_started: bool,
+    /// The timer thread's timerfd, and the deadline it is set to.
+    fd: c_int,
+    set: Option<u64>,
+}
+
+impl State {
+    /// Sets the timerfd to `deadline` (`None` disarms it).
+    fn set_fd(&mut self, deadline: Option<u64>) {
+        if self.set == deadline {
+            return;
+        }
+        let ns = deadline.unwrap_or(0);
+        let spec = libc::itimerspec {
+            it_interval: libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            },
+            it_value: libc::timespec {
+                tv_sec: (ns / 1_000_000_000) as libc::time_t,
+                tv_nsec: (ns % 1_000_000_000) as libc::c_long,
+            },
+        };
+        // SAFETY: our timerfd and a valid itimerspec; the old value is not
+        // asked for.  A deadline is an absolute CLOCK_MONOTONIC time, never
+        // 0; 0 disarms.
+        let ret = unsafe {
+            libc::timerfd_settime(self.fd, libc::TFD_TIMER_ABSTIME, &spec, ptr::null_mut())
+        };
+        // It cannot fail for a valid fd and time; if it did, the thread
+        // would not sleep on a stale setting: it reads again at once.
+        self.set = if ret == 0 { deadline } else { None };
+    }
 }
 
 struct Timers {
     state: Mutex<State>,
-    /// Wakes the timer thread (new earliest deadline).
-    wake: Condvar,
     /// Signalled after each callback returns (for `timer_free`).
     idle: Condvar,
 }
@@ -66,9 +99,9 @@ struct Timers {
 static TIMERS: LazyLock<Timers> = LazyLock::new(|| Timers {
     state: Mutex::new(State {
         next_id: 1,
+        fd: -1,
         ..State::default()
     }),
-    wake: Condvar::new(),
     idle: Condvar::new(),
 });
 
@@ -97,11 +130,19 @@ fn timer_thread() {
                 st.running = None;
                 t.idle.notify_all();
             }
-            Some((deadline, _)) => {
-                t.wake
-                    .wait_for(&mut st, Duration::from_nanos(deadline - now));
+            next => {
+                st.set_fd(next.map(|(deadline, _)| deadline));
+                let fd = st.fd;
+                MutexGuard::unlocked(&mut st, || {
+                    let mut expirations = 0u64;
+                    // SAFETY: reads the 8-byte expiration count into a
+                    // u64.  It returns when the deadline set (maybe reset
+                    // meanwhile) has passed; EINTR is a spurious wakeup.
+                    unsafe { libc::read(fd, ptr::addr_of_mut!(expirations).cast(), 8) };
+                });
+                // Expired, hence disarmed (or interrupted: set it again).
+                st.set = None;
             }
-            None => t.wake.wait(&mut st),
         }
     }
 }
@@ -125,12 +166,20 @@ pub unsafe extern "C" fn timer_alloc(func: Option<LklVoidFn>) -> *mut c_void {
     let t = &*TIMERS;
     let mut st = t.state.lock();
     if !st.thread_started {
+        // SAFETY: creates a descriptor; no pointer is passed.
+        let fd = unsafe { libc::timerfd_create(libc::CLOCK_MONOTONIC, libc::TFD_CLOEXEC) };
+        if fd < 0 {
+            return ptr::null_mut();
+        }
         let spawned = std::thread::Builder::new()
             .name("lkl-timer".into())
             .spawn(timer_thread);
         if spawned.is_err() {
+            // SAFETY: the descriptor just made, used by no one.
+            unsafe { libc::close(fd) };
             return ptr::null_mut();
         }
+        st.fd = fd;
         st.thread_started = true;
     }
     let id = st.next_id;
@@ -166,8 +215,10 @@ pub unsafe extern "C" fn timer_set_oneshot(timer: *mut c_void, delta: c_ulong) -
         queue.remove(&(old, id));
     }
     queue.insert((deadline, id));
-    if queue.first() == Some(&(deadline, id)) {
-        t.wake.notify_one();
+    // A later deadline than the one set waits for the thread to wake at
+    // the earlier one and set the timerfd again.
+    if queue.first() == Some(&(deadline, id)) && st.set.is_none_or(|set| deadline < set) {
+        st.set_fd(Some(deadline));
     }
     0
 }
