@@ -32,8 +32,14 @@ line=$("$sim" --library "$lib" --nodes 1000 --until 100 --tail 0 --stats | grep 
 # "run" is the whole simulation, boot included.
 run_ms=$(echo "$line" | sed -n 's/.*run \([0-9.]*\) ms wall.*/\1/p')
 rss=$(echo "$line" | sed -n 's/.*peak RSS \([0-9]*\) KiB.*/\1/p')
+echo "| 1000 nodes: boot wall time per node | $(echo "$line" | sed -n 's/.*(\([0-9.]*\) ms per node).*/\1/p') ms |"
+echo "| 1000 nodes: peak RSS per node | $(echo "$line" | sed -n 's/.*(\([0-9]*\) KiB per node).*/\1/p') KiB |"
 echo "| 1000 nodes: boot, then 100 s of idle: wall time | $(echo "scale=1; $run_ms / 1000" | bc) s |"
 echo "| 1000 nodes: peak RSS | $((rss / 1024)) MiB |"
+# Two idle nodes for 2 x 10^6 simulated seconds.
+line=$("$sim" --library "$lib" --nodes 2 --until 2000000 --tail 0 --stats | grep '^stats:')
+run_ms=$(echo "$line" | sed -n 's/.*run \([0-9.]*\) ms wall.*/\1/p')
+echo "| 2 idle nodes, 2 x 10^6 s of virtual time: wall time | $(echo "scale=1; $run_ms / 1000" | bc) s |"
 # ns-3-dce copies the RW PT_LOAD from the end of a PT_GNU_RELRO at its
 # start; the largest objects in that range are the next levers.
 phdrs=$(readelf -lW "$lib")
