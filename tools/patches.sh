@@ -4,9 +4,10 @@
 # make patches: the port as a git format-patch series against the pristine
 # 6.12 tree (Debian's linux-source-6.12), with a cover letter:
 #
-#   0001  lkl: add an architecture to run Linux as a library  (arch/lkl)
-#   0002  lkl: add lkl_sysctl() and lkl_sysctl_get()          (its own patch)
-#   0003  tools/lkl: add a host for ns-3-dce                   (tools/lkl/dce)
+#   first  the generic patches of patches/series, as they are
+#   then   lkl: add an architecture to run Linux as a library  (arch/lkl)
+#          lkl: add lkl_sysctl() and lkl_sysctl_get()          (its own patch)
+#          tools/lkl: add a host for ns-3-dce                   (tools/lkl/dce)
 #
 # make patches-check: applies the series with git am to a fresh copy of
 # the pristine tree, checks that the result is exactly the source the main
@@ -120,9 +121,25 @@ commit_all() {
 	git_t commit -q -F "$msg"
 }
 
+# The patches of patches/series, in order.
+generic_patches() {
+	while read -r p; do
+		case "$p" in ''|'#'*) continue ;; esac
+		echo "$top/patches/$p"
+	done < "$top/patches/series"
+}
+
+# The series' patches, in order, without the cover letter.
+series_patches() {
+	find "$series" -name '[0-9][0-9][0-9][0-9]-*.patch' ! -name '0000-*' | sort
+}
+
 make_series() {
 	base_tree
 	fresh_branch lkl
+	for p in $(generic_patches); do
+		git_t am -q "$p"
+	done
 	copy_arch
 	arch_without_sysctl
 	commit_all "$msgs/0001-arch.msg"
@@ -148,8 +165,9 @@ check_series() {
 	[ -d "$series" ] || { echo "patches: no series; run make patches" >&2; exit 1; }
 	base_tree
 	fresh_branch check
-	git_t am -q "$series"/000[1-9]-*.patch
-	echo "  GIT-AM  $(ls "$series"/000[1-9]-*.patch | wc -l) patches applied to the pristine tree"
+	# shellcheck disable=SC2046 # one argument per file name
+	git_t am -q $(series_patches)
+	echo "  GIT-AM  $(series_patches | wc -l) patches applied to the pristine tree"
 	# The result is what the main build compiles.
 	diff -r "$top/arch-dce" "$tree/arch/lkl"
 	for crate in lkl-sys dce-abi lkl-dce; do
@@ -160,7 +178,7 @@ check_series() {
 	done
 	echo "  SAME    arch/lkl and tools/lkl/dce equal the sources"
 	local errors=0 p res
-	for p in "$series"/000[1-9]-*.patch; do
+	for p in $(series_patches); do
 		# Debian's python3 has python3-ply for checkpatch's SPDX check.
 		res=$(PATH=/usr/bin:$PATH "$tree/scripts/checkpatch.pl" --strict --root="$tree" "$p" |
 			grep '^total:' || true)
