@@ -164,7 +164,9 @@ capi-test: lkl
 # panic = "abort") + its C string functions + lkl.o.  One exported symbol
 # (sim_init), no DT_NEEDED, no undefined symbols, one RW PT_LOAD that GNU
 # ld starts with PT_GNU_RELRO, which DCE's CoojaLoader does not swap
-# (Documentation/dce/design.rst).
+# (Documentation/dce/design.rst).  liblkl-mem<N>M.so is the same library
+# under another DT_SONAME, from which its nodes get N MiB of memory
+# instead of 32: ns-3-dce's Library attribute picks the file per node.
 # Part of "lkl"; "make test" checks its ELF properties (dce-lib-test).
 
 DCE_LIB_DIR := $(OUT)/lib
@@ -174,6 +176,14 @@ DCE_STATICLIB := $(RUST_DIR)/target/dce-lib/liblkl_dce.a
 DCE_STRING_O := $(DCE_LIB_DIR)/string.o
 DCE_CFLAGS := -O2 -fPIC -ffreestanding -fno-builtin -fno-stack-protector \
 	-fno-tree-loop-distribute-patterns -Wall -Wextra -Werror
+DCE_MEM_VARIANTS := 16 64 128
+# $(call dce_link,output,soname)
+dce_link = $(CC) -shared -nostdlib -fuse-ld=bfd -o $(1).tmp \
+		-Wl,-z,defs -Wl,-z,noexecstack -Wl,-z,relro -Wl,--hash-style=both \
+		-Wl,--version-script=$(DCE_CRATE)/csrc/liblkl.map \
+		-Wl,-T,$(DCE_CRATE)/csrc/relro.ld \
+		-Wl,-soname,$(2) -Wl,-u,sim_init \
+		$(DCE_STRING_O) $(DCE_STATICLIB) $(LKL_OBJ) && mv -f $(1).tmp $(1)
 
 .PHONY: dce-lib dce-lib-test
 dce-lib: kernel
@@ -182,13 +192,11 @@ dce-lib: kernel
 	@echo "  CC      $(patsubst $(TOP)/%,%,$(DCE_STRING_O))"
 	$(Q)$(CC) $(DCE_CFLAGS) -c -o $(DCE_STRING_O) $(DCE_CRATE)/csrc/string.c
 	@echo "  LD      $(patsubst $(TOP)/%,%,$(DCE_LIB))"
-	$(Q)$(CC) -shared -nostdlib -fuse-ld=bfd -o $(DCE_LIB).tmp \
-		-Wl,-z,defs -Wl,-z,noexecstack -Wl,-z,relro -Wl,--hash-style=both \
-		-Wl,--version-script=$(DCE_CRATE)/csrc/liblkl.map \
-		-Wl,-T,$(DCE_CRATE)/csrc/relro.ld \
-		-Wl,-soname,liblkl.so -Wl,-u,sim_init \
-		$(DCE_STRING_O) $(DCE_STATICLIB) $(LKL_OBJ)
-	$(Q)mv -f $(DCE_LIB).tmp $(DCE_LIB)
+	$(Q)$(call dce_link,$(DCE_LIB),liblkl.so)
+	$(Q)for m in $(DCE_MEM_VARIANTS); do \
+		echo "  LD      $(patsubst $(TOP)/%,%,$(DCE_LIB_DIR))/liblkl-mem$${m}M.so"; \
+		$(call dce_link,$(DCE_LIB_DIR)/liblkl-mem$${m}M.so,liblkl-mem$${m}M.so) || exit 1; \
+	done
 	$(Q)ln -sfn liblkl.so $(DCE_LIB_DIR)/liblinux.so
 	$(Q)ln -sfn liblkl.so $(DCE_LIB_DIR)/libsim-linux.so
 
@@ -239,6 +247,9 @@ install: lkl
 	$(Q)install -d $(PREFIX)/lib $(PREFIX)/lib/include $(PREFIX)/include
 	$(Q)install -m 0644 $(KBUILD_OUT)/lkl.o $(PREFIX)/lib/lkl.o
 	$(Q)install -m 0755 $(DCE_LIB) $(PREFIX)/lib/liblkl.so
+	$(Q)for m in $(DCE_MEM_VARIANTS); do \
+		install -m 0755 $(DCE_LIB_DIR)/liblkl-mem$${m}M.so $(PREFIX)/lib/ || exit 1; \
+	done
 	$(Q)ln -sfn liblkl.so $(PREFIX)/lib/liblinux.so
 	$(Q)ln -sfn liblkl.so $(PREFIX)/lib/libsim-linux.so
 	$(Q)install -m 0644 $(TOP)/include/sim.h $(TOP)/include/sim-init.h \

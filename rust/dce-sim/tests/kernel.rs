@@ -2,7 +2,7 @@
 //! booted on simulated nodes, the way ns-3-dce runs it.
 
 mod common;
-use common::{boot, lock, SEC};
+use common::{boot, library, lock, SEC};
 
 use dce_sim::abi::Host;
 use dce_sim::{NodeId, SimConfig};
@@ -37,6 +37,48 @@ fn one_node_boots_at_virtual_time_zero() {
     assert!(stamped.len() > 20, "{log}");
     for line in stamped.iter().take_while(|l| !l.contains("Run /init")) {
         assert!(line.starts_with("[    0.000000]"), "not at t=0: {line}");
+    }
+}
+
+/// The memory of a node's kernel is named by its library: ns-3-dce's
+/// `Library` attribute picks the file per node, and `liblkl-mem64M.so`
+/// is `liblkl.so` under a name that asks for 64 MiB.
+#[test]
+fn a_node_gets_the_memory_its_library_names() {
+    let _g = lock();
+    let host = Host::new(SimConfig::default()).expect("host");
+    let lib = library();
+    let big = lib.with_file_name("liblkl-mem64M.so");
+    assert_eq!(host.load_node_library(&lib).expect("load"), NodeId(0));
+    assert_eq!(host.load_node_library(&big).expect("load"), NodeId(1));
+    host.run_until(SEC / 1000).expect("run");
+    let free: Vec<_> = (0..2)
+        .map(|i| {
+            host.sysctl_get(NodeId(i), ".lkl.mem_free_kb")
+                .expect("task")
+        })
+        .collect();
+    host.run_until(SEC).expect("run");
+    let free: Vec<u64> = free
+        .iter()
+        .map(|f| {
+            let v = f.borrow_mut().take().expect("ran").expect("get");
+            v.trim().parse().expect("a number")
+        })
+        .collect();
+    for (i, mib) in [(0, 32), (1, 64)] {
+        assert_booted(&host, NodeId(i));
+        let log = host.node_log(NodeId(i));
+        assert!(
+            log.contains(&format!("Kernel command line: mem={mib}M")),
+            "{log}"
+        );
+        // Free memory after boot: all but the kernel's own few MiB.
+        let kib = free[i as usize];
+        assert!(
+            kib < mib * 1024 && kib > (mib - 6) * 1024,
+            "node {i}: {kib} KiB free"
+        );
     }
 }
 

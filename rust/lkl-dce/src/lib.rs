@@ -46,6 +46,7 @@ mod entropy;
 mod exported;
 mod host_ops;
 mod mem;
+mod memsize;
 mod netdev;
 mod node;
 mod poll;
@@ -62,15 +63,20 @@ use dce_abi::{DceHandle, KernelHandle, SimKernel};
 
 pub use node::{log, log_bytes};
 
-/// The command line `sim_init` boots with.
-pub const CMDLINE: &core::ffi::CStr = c"mem=32M";
-
 /// Boots the kernel on a worker, which becomes the host thread of the
-/// init task (host0), then seeds its randomness from DCE's.
+/// init task (host0), then seeds its randomness from DCE's.  The command
+/// line is `mem=<N>M`, N from the library's name ([`memsize`]).
 unsafe fn op_boot(_: &mut Args) -> c_long {
-    // SAFETY: the format is a constant without conversions; lkl_init
-    // succeeded; a worker may block while the kernel boots.
-    let ret = unsafe { lkl_sys::lkl_start_kernel(c"%s".as_ptr(), CMDLINE.as_ptr()) };
+    let (mib, refused) = memsize::node_mib();
+    if refused {
+        node::log_int(
+            c"lkl-dce: the library's name asks for memory outside 16..1024 MiB; booting with %d MiB\n",
+            mib as c_int,
+        );
+    }
+    // SAFETY: one %u conversion and its argument; lkl_init succeeded; a
+    // worker may block while the kernel boots.
+    let ret = unsafe { lkl_sys::lkl_start_kernel(c"mem=%uM".as_ptr(), mib) };
     if ret != 0 {
         node::log_int(c"lkl-dce: lkl_start_kernel failed: %d\n", ret);
         return c_long::from(ret);
@@ -161,10 +167,5 @@ mod tests {
             let _ = write!(b, "0123456789");
         }
         assert_eq!(b.as_bytes().len(), node::LineBuf::CAP);
-    }
-
-    #[test]
-    fn cmdline() {
-        assert_eq!(CMDLINE.to_bytes(), b"mem=32M");
     }
 }

@@ -102,6 +102,9 @@ struct Listing {
     cap: usize,
     events: u64,
     valid: bool,
+    /// A walk is making it now: a walk meanwhile (from another task,
+    /// while this one waits in the kernel) lists /proc/sys without it.
+    making: bool,
 }
 
 const FILE: usize = 0;
@@ -185,6 +188,7 @@ fn table() -> *mut Table {
                     cap: 0,
                     events: 0,
                     valid: false,
+                    making: false,
                 },
             })
         };
@@ -491,11 +495,15 @@ unsafe fn op_walk(a: &mut Args) -> c_long {
         unsafe { listing.replay(w.iter) };
         return 0;
     }
-    listing.valid = false;
-    listing.len = 0;
-    quiet_drops();
+    let making = !listing.making;
+    if making {
+        listing.valid = false;
+        listing.len = 0;
+        listing.making = true;
+        quiet_drops();
+    }
     w.listing = listing;
-    w.listed = events.is_some();
+    w.listed = making && events.is_some();
     let fd = sys(
         SYS_openat,
         [
@@ -504,16 +512,21 @@ unsafe fn op_walk(a: &mut Args) -> c_long {
             O_RDONLY | O_DIRECTORY | O_CLOEXEC,
         ],
     );
+    if fd >= 0 {
+        w.dir(fd, 0);
+    }
+    // SAFETY: as above.
+    let listing = unsafe { &mut (*t).listing };
+    if making {
+        listing.making = false;
+        // A device that came or went during the walk may be half listed.
+        if w.listed && !w.failed && netdev_events() == events {
+            listing.valid = true;
+            listing.events = events.unwrap_or_default();
+        }
+    }
     if fd < 0 {
         return fd;
-    }
-    w.dir(fd, 0);
-    // A device that came or went during the walk may be half listed.
-    if w.listed && !w.failed && netdev_events() == events {
-        // SAFETY: as above.
-        let listing = unsafe { &mut (*t).listing };
-        listing.valid = true;
-        listing.events = events.unwrap_or_default();
     }
     0
 }
