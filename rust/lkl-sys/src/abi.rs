@@ -211,6 +211,18 @@ pub struct PollFd {
     pub revents: c_short,
 }
 
+/// `struct epoll_event`: packed, as the kernel's UAPI header has it for a
+/// kernel built by an x86-64 compiler (`EPOLL_PACKED`).
+#[repr(C, packed)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EpollEvent {
+    /// `EPOLLIN`, `EPOLLOUT`, ...: wanted, or ready.
+    pub events: u32,
+    /// Returned as given to `epoll_ctl`.
+    pub data: u64,
+}
+const_assert_eq!(core::mem::size_of::<EpollEvent>(), 12);
+
 /// One `struct linux_dirent64` record parsed out of a `getdents64` buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dirent<'a> {

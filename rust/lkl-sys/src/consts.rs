@@ -176,3 +176,14 @@ mod tests {
         assert_eq!(MS_RDONLY, libc::MS_RDONLY);
     }
 }
+
+/// `EPOLLIN`: readable (`epoll_event.events`).
+pub const EPOLLIN: u32 = 0x001;
+/// `EPOLLOUT`: writable.
+pub const EPOLLOUT: u32 = 0x004;
+/// `EPOLL_CTL_ADD`: watch a descriptor.
+pub const EPOLL_CTL_ADD: c_int = 1;
+/// `EPOLL_CTL_DEL`: stop watching it.
+pub const EPOLL_CTL_DEL: c_int = 2;
+/// `EPOLL_CTL_MOD`: change what is watched.
+pub const EPOLL_CTL_MOD: c_int = 3;

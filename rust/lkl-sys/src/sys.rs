@@ -9,7 +9,7 @@
 use core::ffi::{c_int, c_long, c_short, c_uint, c_ulong, CStr};
 use core::ptr;
 
-use crate::abi::{Ifreq, PollFd, SockaddrIn, Stat, Timespec, UtsName};
+use crate::abi::{EpollEvent, Ifreq, PollFd, SockaddrIn, Stat, Timespec, UtsName};
 use crate::consts::{AT_FDCWD, KERNEL_SIGSET_SIZE, SIOCGIFADDR, SIOCGIFFLAGS, SIOCSIFFLAGS};
 use crate::sysno::*;
 use crate::{ffi, Errno};
@@ -441,6 +441,45 @@ pub fn connect(fd: &Fd, addr_in: &SockaddrIn) -> Result<(), Errno> {
     ];
     // SAFETY: a readable sockaddr of the stated size.
     unsafe { syscall(SYS_connect, args) }.map(drop)
+}
+
+/// `epoll_create1(flags)`
+pub fn epoll_create1(flags: c_int) -> Result<Fd, Errno> {
+    sc_int(SYS_epoll_create1, [i64::from(flags), 0, 0, 0, 0, 0]).map(|fd| Fd(fd as c_int))
+}
+
+/// `epoll_ctl(epfd, op, fd, &event)`
+pub fn epoll_ctl(epfd: &Fd, op: c_int, fd: &Fd, event: &EpollEvent) -> Result<(), Errno> {
+    let args = [
+        i64::from(epfd.0),
+        i64::from(op),
+        i64::from(fd.0),
+        addr(event as *const EpollEvent),
+        0,
+        0,
+    ];
+    // SAFETY: a readable epoll_event.
+    unsafe { syscall(SYS_epoll_ctl, args) }.map(drop)
+}
+
+/// `epoll_pwait(epfd, events, maxevents, timeout, NULL, 8)`: the number of
+/// ready events written to the front of `events`.
+pub fn epoll_pwait(
+    epfd: &Fd,
+    events: &mut [EpollEvent],
+    timeout_ms: c_int,
+) -> Result<usize, Errno> {
+    let args = [
+        i64::from(epfd.0),
+        addr(events.as_mut_ptr()),
+        events.len() as i64,
+        i64::from(timeout_ms),
+        0,
+        KERNEL_SIGSET_SIZE as i64,
+    ];
+    // SAFETY: a writable array of `events.len()` epoll_events and no
+    // signal mask.
+    unsafe { syscall(SYS_epoll_pwait, args) }.map(|n| n as usize)
 }
 
 /// `ppoll(fds, nfds, timeout, NULL, 8)`: returns the number of ready fds.

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use lkl_sys::abi::{c_field, Timespec};
+use lkl_sys::abi::{c_field, EpollEvent, Timespec};
 use lkl_sys::consts::*;
 use lkl_sys::{icmp, sys, sysno, Errno};
 use lkl_tests::{ensure, ensure_booted, ensure_eq, log_tail, wait_for, Ctx, Failed};
@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         lkl_tests::trial("mkdir_stat", mkdir_stat),
         lkl_tests::trial("nanosleep_lasts", nanosleep_lasts),
         lkl_tests::trial("pipe2_roundtrip", pipe2_roundtrip),
+        lkl_tests::trial("epoll_waits_for_a_pipe", epoll_waits_for_a_pipe),
         lkl_tests::trial("proc_mount_getdents", proc_mount_getdents),
         lkl_tests::trial("lo_up_and_ping", lo_up_and_ping),
         lkl_tests::trial("sysctl_set_and_get", sysctl_set_and_get),
@@ -134,6 +135,59 @@ fn pipe2_roundtrip() -> TrialResult {
     ensure_eq!(sys::read(&r, &mut buf).ctx("read")?, msg.len());
     ensure_eq!(&buf[..msg.len()], &msg[..]);
     ensure_eq!(sys::read(&r, &mut buf), Err(Errno::EAGAIN));
+    Ok(())
+}
+
+/// epoll (upstream LKL's boot test needs it): a pipe's read end is
+/// reported readable with its cookie once written, a wait blocks until
+/// another thread writes, and a removed descriptor is reported no more.
+fn epoll_waits_for_a_pipe() -> TrialResult {
+    ensure_booted()?;
+    ensure_eq!(sys::epoll_create1(1).map(drop), Err(Errno::EINVAL));
+    let ep = sys::epoll_create1(O_CLOEXEC).ctx("epoll_create1")?;
+    let (r, w) = sys::pipe2(0).ctx("pipe2")?;
+    let watch = EpollEvent {
+        events: EPOLLIN,
+        data: 0xfeed_0001,
+    };
+    sys::epoll_ctl(&ep, EPOLL_CTL_ADD, &r, &watch).ctx("EPOLL_CTL_ADD")?;
+    ensure_eq!(
+        sys::epoll_ctl(&ep, EPOLL_CTL_ADD, &r, &watch),
+        Err(Errno::EEXIST)
+    );
+    ensure_eq!(
+        sys::epoll_ctl(&r, EPOLL_CTL_ADD, &w, &watch),
+        Err(Errno::EINVAL),
+        "a pipe is not an epoll descriptor"
+    );
+    let mut ready = [EpollEvent::default(); 4];
+    ensure_eq!(sys::epoll_pwait(&ep, &mut ready, 0).ctx("poll")?, 0);
+    ensure_eq!(sys::write(&w, b"x").ctx("write")?, 1);
+    ensure_eq!(sys::epoll_pwait(&ep, &mut ready, 0).ctx("poll")?, 1);
+    let (events, data) = (ready[0].events, ready[0].data);
+    ensure_eq!((events, data), (EPOLLIN, 0xfeed_0001));
+    let mut buf = [0u8; 8];
+    ensure_eq!(sys::read(&r, &mut buf).ctx("read")?, 1);
+    ensure_eq!(sys::epoll_pwait(&ep, &mut ready, 0).ctx("poll")?, 0);
+
+    // A wait that blocks until another host thread writes.
+    let writer = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(50));
+        sys::write(&w, b"y").map(|_| w)
+    });
+    let start = Instant::now();
+    ensure_eq!(sys::epoll_pwait(&ep, &mut ready, 5000).ctx("wait")?, 1);
+    ensure!(
+        start.elapsed() >= Duration::from_millis(40),
+        "woke after {:?}, before the write",
+        start.elapsed()
+    );
+    let w = writer.join().map_err(|_| "writer panicked")?.ctx("write")?;
+    ensure_eq!(sys::read(&r, &mut buf).ctx("read")?, 1);
+
+    sys::epoll_ctl(&ep, EPOLL_CTL_DEL, &r, &watch).ctx("EPOLL_CTL_DEL")?;
+    ensure_eq!(sys::write(&w, b"z").ctx("write")?, 1);
+    ensure_eq!(sys::epoll_pwait(&ep, &mut ready, 0).ctx("poll")?, 0);
     Ok(())
 }
 
