@@ -483,6 +483,10 @@ fn abandoned_call_loses_user_memory_only() -> TrialResult {
         let _ = go_rx.recv();
     });
     let t = id_rx.recv().map_err(|_| "no thread id")?;
+    // While a kernel thread holds the CPU an abandon is only queued (and
+    // returns 0), so first let the work of the earlier trials finish: the
+    // lookup that answers -ESRCH needs the CPU free.
+    thread::sleep(Duration::from_millis(20));
     ensure_eq!(abandon(t), -Errno::ESRCH.0, "a thread that never called");
     let _ = go_tx.send(());
     idle.join().map_err(|_| "idle thread panicked")?;
