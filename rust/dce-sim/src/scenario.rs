@@ -41,7 +41,8 @@
 //!   `loss`, `queue`, `overhead`; `addresses`, one entry per end (an
 //!   address or a list of addresses, each `IP/prefix`); `ipv6`;
 //! * `[[app]]`: `node`, `at` (start time, default 0) and `kind` = `ping`,
-//!   `tcp-sink`, `tcp-send`, `udp-sink` or `udp-send` with their keys.
+//!   `tcp-sink`, `tcp-send`, `sctp-sink`, `sctp-send`, `udp-sink` or
+//!   `udp-send` with their keys.
 //!
 //! Durations are a number and a unit (`ns`, `us`, `ms`, `s`: `"150ms"`,
 //! `"1.5s"`), rates a number and a unit (`bps`, `kbps`, `Mbps`, `Gbps`,
@@ -472,6 +473,8 @@ enum RawAppKind {
     Ping,
     TcpSink,
     TcpSend,
+    SctpSink,
+    SctpSend,
     UdpSink,
     UdpSend,
 }
@@ -612,6 +615,26 @@ pub struct AppSpec {
     pub kind: AppKind,
 }
 
+/// The transport of a byte-stream application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// TCP.
+    Tcp,
+    /// SCTP, one-to-one style (`SOCK_STREAM`, `IPPROTO_SCTP`): one
+    /// association, read and written as a stream.
+    Sctp,
+}
+
+impl Stream {
+    /// The `protocol` argument of `socket()`.
+    pub fn ipproto(self) -> i32 {
+        match self {
+            Stream::Tcp => 0,
+            Stream::Sctp => libc::IPPROTO_SCTP,
+        }
+    }
+}
+
 /// What an application does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppKind {
@@ -632,6 +655,8 @@ pub enum AppKind {
     TcpSink {
         /// Port.
         port: u16,
+        /// TCP, or SCTP for `sctp-sink` (one-to-one style).
+        proto: Stream,
     },
     /// `tcp-send`: connects to `dst` and sends `bytes` bytes.
     TcpSend {
@@ -639,6 +664,8 @@ pub enum AppKind {
         dst: SocketAddr,
         /// Bytes to send.
         bytes: u64,
+        /// TCP, or SCTP for `sctp-send` (one-to-one style).
+        proto: Stream,
     },
     /// `udp-sink`: receives `count` datagrams on `port` (IPv4 and IPv6).
     UdpSink {
@@ -666,8 +693,14 @@ impl AppKind {
     pub fn name(&self) -> &'static str {
         match self {
             AppKind::Ping { .. } => "ping",
-            AppKind::TcpSink { .. } => "tcp-sink",
-            AppKind::TcpSend { .. } => "tcp-send",
+            AppKind::TcpSink {
+                proto: Stream::Tcp, ..
+            } => "tcp-sink",
+            AppKind::TcpSend {
+                proto: Stream::Tcp, ..
+            } => "tcp-send",
+            AppKind::TcpSink { .. } => "sctp-sink",
+            AppKind::TcpSend { .. } => "sctp-send",
             AppKind::UdpSink { .. } => "udp-sink",
             AppKind::UdpSend { .. } => "udp-send",
         }
@@ -1078,13 +1111,15 @@ impl Scenario {
                 RawAppKind::Ping => "ping",
                 RawAppKind::TcpSink => "tcp-sink",
                 RawAppKind::TcpSend => "tcp-send",
+                RawAppKind::SctpSink => "sctp-sink",
+                RawAppKind::SctpSend => "sctp-send",
                 RawAppKind::UdpSink => "udp-sink",
                 RawAppKind::UdpSend => "udp-send",
             };
             let allowed: &[&str] = match kind {
                 RawAppKind::Ping => &["dst", "count", "interval", "timeout"],
-                RawAppKind::TcpSink => &["port"],
-                RawAppKind::TcpSend => &["dst", "bytes"],
+                RawAppKind::TcpSink | RawAppKind::SctpSink => &["port"],
+                RawAppKind::TcpSend | RawAppKind::SctpSend => &["dst", "bytes"],
                 RawAppKind::UdpSink => &["port", "count"],
                 RawAppKind::UdpSend => &["dst", "count", "size", "rate"],
             };
@@ -1203,10 +1238,23 @@ impl Scenario {
                         timeout_ns,
                     }
                 }
-                RawAppKind::TcpSink => AppKind::TcpSink { port: port("tcp")? },
+                RawAppKind::TcpSink => AppKind::TcpSink {
+                    port: port("tcp")?,
+                    proto: Stream::Tcp,
+                },
                 RawAppKind::TcpSend => AppKind::TcpSend {
                     dst: sock_dst()?,
                     bytes: positive(&a.bytes, "bytes")?,
+                    proto: Stream::Tcp,
+                },
+                RawAppKind::SctpSink => AppKind::TcpSink {
+                    port: port("sctp")?,
+                    proto: Stream::Sctp,
+                },
+                RawAppKind::SctpSend => AppKind::TcpSend {
+                    dst: sock_dst()?,
+                    bytes: positive(&a.bytes, "bytes")?,
+                    proto: Stream::Sctp,
                 },
                 RawAppKind::UdpSink => AppKind::UdpSink {
                     port: port("udp")?,
@@ -1326,7 +1374,7 @@ impl AppReport {
             AppKind::TcpSend { dst, .. } | AppKind::UdpSend { dst, .. } => {
                 format!("{k} {} -> {dst}", self.node)
             }
-            AppKind::TcpSink { port } | AppKind::UdpSink { port, .. } => {
+            AppKind::TcpSink { port, .. } | AppKind::UdpSink { port, .. } => {
                 format!("{k} {} port {port}", self.node)
             }
         }
@@ -1779,11 +1827,11 @@ pub fn run_on(host: &Host, sc: &Scenario) -> Result<Report, RunError> {
                         timeout_ns,
                     } => ping::ping(&e, dst, count, interval_ns, timeout_ns, clock)
                         .map(|p| *st.ping.borrow_mut() = p),
-                    AppKind::TcpSink { port } => {
-                        transfer::tcp_sink(&e, any(port), clock, &st.received)
+                    AppKind::TcpSink { port, proto } => {
+                        transfer::stream_sink(&e, proto.ipproto(), any(port), clock, &st.received)
                     }
-                    AppKind::TcpSend { dst, bytes } => {
-                        transfer::tcp_source(&e, dst, bytes, clock, &st.sent)
+                    AppKind::TcpSend { dst, bytes, proto } => {
+                        transfer::stream_source(&e, proto.ipproto(), dst, bytes, clock, &st.sent)
                     }
                     AppKind::UdpSink { port, count } => {
                         transfer::udp_sink(&e, any(port), count, clock, &st.received)
@@ -2031,7 +2079,13 @@ port = 5001
                 }
             }
         );
-        assert_eq!(sc.apps[1].kind, AppKind::TcpSink { port: 5001 });
+        assert_eq!(
+            sc.apps[1].kind,
+            AppKind::TcpSink {
+                port: 5001,
+                proto: Stream::Tcp
+            }
+        );
         assert_eq!(mac_of(0, 0), [2, 0, 0, 1, 0, 1]);
         assert_eq!(mac_of(299, 2), [2, 0, 1, 44, 0, 3]);
     }

@@ -99,6 +99,7 @@ fn every_example_parses() {
         "ipv6.toml",
         "lan.toml",
         "ping-p2p.toml",
+        "sctp.toml",
         "tcp-bulk.toml",
         "tcp-gigabit.toml",
     ] {
@@ -167,6 +168,30 @@ fn tcp_bulk_delivers_every_byte_at_link_rate() {
         text.contains(&format!("fnv1a {:#018x}; goodput", got.hash.0)),
         "{text}"
     );
+}
+
+/// SCTP (one-to-one sockets): one association each way between two
+/// nodes, every byte delivered intact, at nearly the 10 Mbit/s link rate.
+#[test]
+fn sctp_carries_data_both_ways() {
+    let sc = load("sctp.toml");
+    let report = run(&sc);
+    for (sink, source, peer) in [("b", "a", [10, 1, 1, 1]), ("a", "b", [10, 1, 1, 2])] {
+        let got = sink_of(report.app(sink, "sctp-sink").expect("sink"));
+        let sent = source_of(report.app(source, "sctp-send").expect("source"));
+        assert_eq!((got.bytes, sent.bytes), (1_000_000, 1_000_000));
+        assert_eq!(
+            got.hash, sent.hash,
+            "{sink} received bytes differ from sent"
+        );
+        assert!(got.done, "{sink}: the association did not end");
+        assert_eq!(
+            got.peer.map(|p| p.ip().to_canonical()),
+            Some(IpAddr::from(peer))
+        );
+        let goodput = got.goodput_bps().expect("goodput");
+        assert!(goodput > 8e6 && goodput < 10e6, "goodput {goodput} bit/s");
+    }
 }
 
 #[test]

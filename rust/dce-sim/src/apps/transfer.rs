@@ -146,7 +146,19 @@ pub fn tcp_sink(
     now: impl Fn() -> u64,
     got: &Cell<Received>,
 ) -> Result<(), Errno> {
-    let l = Socket::new(e, domain_of(at), libc::SOCK_STREAM, 0)?;
+    stream_sink(e, 0, at, now, got)
+}
+
+/// [`tcp_sink`] for any stream protocol: `proto` 0 (TCP) or
+/// `IPPROTO_SCTP` (a one-to-one SCTP socket, which the same calls serve).
+pub fn stream_sink(
+    e: &SimExported,
+    proto: i32,
+    at: SocketAddr,
+    now: impl Fn() -> u64,
+    got: &Cell<Received>,
+) -> Result<(), Errno> {
+    let l = Socket::new(e, domain_of(at), libc::SOCK_STREAM, proto)?;
     l.bind(&SockAddr::inet(at))?;
     l.listen(1)?;
     let c = l.accept(0)?;
@@ -173,7 +185,19 @@ pub fn tcp_source(
     now: impl Fn() -> u64,
     sent: &Cell<Sent>,
 ) -> Result<(), Errno> {
-    let s = Socket::new(e, domain_of(to), libc::SOCK_STREAM, 0)?;
+    stream_source(e, 0, to, total, now, sent)
+}
+
+/// [`tcp_source`] for any stream protocol, as [`stream_sink`].
+pub fn stream_source(
+    e: &SimExported,
+    proto: i32,
+    to: SocketAddr,
+    total: u64,
+    now: impl Fn() -> u64,
+    sent: &Cell<Sent>,
+) -> Result<(), Errno> {
+    let s = Socket::new(e, domain_of(to), libc::SOCK_STREAM, proto)?;
     s.connect(&SockAddr::inet(to), 0)?;
     let mut buf = vec![0u8; READ_BUF];
     let mut off = 0u64;
