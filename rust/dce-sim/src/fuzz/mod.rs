@@ -179,6 +179,20 @@ pub struct FuzzFailure {
     pub logs: String,
 }
 
+impl FuzzFailure {
+    /// A failure of the run `cfg` at operation `op` (`None`: the set-up or
+    /// the final checks), without the logs yet.
+    fn new(cfg: &FuzzConfig, op: Option<u64>, what: String) -> Self {
+        FuzzFailure {
+            seed: cfg.seed,
+            op,
+            first: cfg.ops.start,
+            what,
+            logs: String::new(),
+        }
+    }
+}
+
 impl fmt::Display for FuzzFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.op {
@@ -305,13 +319,7 @@ fn addr_of(node: NodeId) -> ([u8; 4], [u8; 6]) {
 
 /// Runs `cfg`: the set-up, the operations, the checks and DCE's teardown.
 pub fn run(cfg: &FuzzConfig, progress: &Progress) -> Result<FuzzReport, FuzzFailure> {
-    let fail = |op: Option<u64>, what: String| FuzzFailure {
-        seed: cfg.seed,
-        op,
-        first: cfg.ops.start,
-        what,
-        logs: String::new(),
-    };
+    let fail = |op, what| FuzzFailure::new(cfg, op, what);
     let (host, devs) = setup(cfg).map_err(|e| fail(None, format!("set-up: {e}")))?;
     run_on(&host, devs, cfg, progress).map_err(|mut f| {
         for n in 0..NODES {
@@ -333,13 +341,7 @@ fn run_on(
     cfg: &FuzzConfig,
     progress: &Progress,
 ) -> Result<FuzzReport, FuzzFailure> {
-    let fail = |op: Option<u64>, what: String| FuzzFailure {
-        seed: cfg.seed,
-        op,
-        first: cfg.ops.start,
-        what,
-        logs: String::new(),
-    };
+    let fail = |op, what| FuzzFailure::new(cfg, op, what);
     let st = Rc::new(State::default());
     let before = memory(host).map_err(|e| fail(None, e))?;
     for (n, dev) in devs.into_iter().enumerate() {
