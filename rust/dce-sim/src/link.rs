@@ -374,6 +374,23 @@ impl PointToPoint {
         self.timing.tx_time_ns(frame_len)
     }
 
+    /// Changes the loss probability of both directions from the next
+    /// frame on (`1.0`: the link fails, as a cut cable or ns-3's error
+    /// model on both devices); frames already sent keep their fate.
+    /// Fails, changing nothing, if `loss` is NaN or outside `[0, 1]`.
+    pub fn set_loss(&mut self, loss: f64) -> Result<(), LinkError> {
+        let c = &self.config;
+        self.timing = Timing::new(
+            c.delay_ns,
+            c.rate_bps,
+            c.queue_limit,
+            loss,
+            c.wire_overhead_bytes,
+        )?;
+        self.config.loss = loss;
+        Ok(())
+    }
+
     /// Frames waiting for `dir`'s transmitter at `now` (not counting the
     /// one being transmitted).  `now` must not be earlier than the last
     /// `send` in that direction.

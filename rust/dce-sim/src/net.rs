@@ -518,6 +518,25 @@ impl Host {
         self.net.borrow_mut().connect_p2p(a, b, config, seed)
     }
 
+    /// Sets the loss probability of the point-to-point link `dev` is
+    /// attached to, both ways, from the next frame on
+    /// ([`PointToPoint::set_loss`]): `1.0` cuts it.
+    pub fn set_p2p_loss(&self, dev: DeviceId, loss: f64) -> Result<(), AbiError> {
+        let mut net = self.net.borrow_mut();
+        let link = match net.devices.get(dev.global).map(|d| d.attachment) {
+            Some(Attachment::P2p { link, .. }) => link,
+            _ => {
+                return Err(AbiError::Net(format!(
+                    "{dev:?} is not on a point-to-point link"
+                )))
+            }
+        };
+        net.p2p[link]
+            .model
+            .set_loss(loss)
+            .map_err(|e| AbiError::Net(e.to_string()))
+    }
+
     /// Attaches `devices` to one shared segment (`config.ports` is set to
     /// their number).
     pub fn connect_segment(

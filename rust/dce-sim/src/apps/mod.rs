@@ -6,6 +6,9 @@
 //!   points, with [`SockAddr`](sock::SockAddr) and [`Errno`].
 //! * [`rtnl`]: an iproute2-style rtnetlink client
 //!   ([`Rtnl`](rtnl::Rtnl)): link, address and route changes and dumps.
+//! * [`genl`]: a generic netlink client ([`Genl`](genl::Genl)):
+//!   families resolved by name, requests as `ip mptcp`, `ip l2tp` and
+//!   `ip fou` send them.
 //! * [`ping`]: ICMP/ICMPv6 echo over raw sockets, timed in virtual time.
 //! * [`transfer`]: TCP and UDP sinks and sources that hash the bytes they
 //!   move.
@@ -48,6 +51,7 @@
 //! sleeps, as in DCE where a program's blocking calls go through the
 //! library.
 
+pub mod genl;
 pub mod ping;
 pub mod rtnl;
 pub mod sock;

@@ -295,9 +295,13 @@ impl Request {
     }
 }
 
-/// One `struct rtattr` with its payload, padded: the payload of an
-/// enclosing (nested) attribute.
-fn nested(ty: u16, payload: &[u8]) -> Vec<u8> {
+/// One `struct rtattr` (`struct nlattr`) with its payload, padded: the
+/// payload of an enclosing (nested) attribute.
+///
+/// # Panics
+///
+/// If the payload is longer than an attribute can be (65531 bytes).
+pub fn nested(ty: u16, payload: &[u8]) -> Vec<u8> {
     let len = u16::try_from(RTA_HDRLEN + payload.len()).expect("attribute too long");
     let mut v = Vec::with_capacity(RTA_HDRLEN + rta_align(payload.len()));
     v.extend_from_slice(&len.to_ne_bytes());
@@ -501,7 +505,13 @@ impl Rtnl {
     /// `getsockname` for the port id the kernel assigned (`EPROTO` if the
     /// answer is not a `sockaddr_nl`).
     pub fn open(e: &SimExported) -> Result<Rtnl, Errno> {
-        let sock = Socket::new(e, libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_ROUTE)?;
+        Rtnl::open_protocol(e, libc::NETLINK_ROUTE)
+    }
+
+    /// [`Rtnl::open`] for another netlink protocol (`NETLINK_GENERIC`,
+    /// `NETLINK_XFRM`): the same socket, requests and answers.
+    pub fn open_protocol(e: &SimExported, protocol: i32) -> Result<Rtnl, Errno> {
+        let sock = Socket::new(e, libc::AF_NETLINK, libc::SOCK_RAW, protocol)?;
         sock.setsockopt_int(libc::SOL_SOCKET, libc::SO_SNDBUF, 32768)?;
         sock.setsockopt_int(libc::SOL_SOCKET, libc::SO_RCVBUF, 1024 * 1024)?;
         sock.bind(&SockAddr::netlink(0, 0))?;
