@@ -63,6 +63,9 @@ impl Genl {
             version: 1,
         };
         let req = Genl::message(ctrl, CTRL_CMD_GETFAMILY).attr(CTRL_ATTR_FAMILY_NAME, &z);
+        // With NLM_F_ACK, the ACK after the answer ends the exchange.
+        let flags = req.flags() | libc::NLM_F_ACK as u16;
+        let req = req.with_flags(flags);
         let mut found = None;
         self.nl.transact(req, |m| {
             let body = m.payload.get(GENL_HDRLEN..).ok_or(Errno(libc::EPROTO))?;

@@ -149,8 +149,9 @@ pub fn tcp_sink(
     stream_sink(e, 0, at, now, got)
 }
 
-/// [`tcp_sink`] for any stream protocol: `proto` 0 (TCP) or
-/// `IPPROTO_SCTP` (a one-to-one SCTP socket, which the same calls serve).
+/// [`tcp_sink`] for any stream protocol: `proto` 0 (TCP), `IPPROTO_SCTP`
+/// (a one-to-one SCTP socket) or `IPPROTO_MPTCP`, which the same calls
+/// serve.
 pub fn stream_sink(
     e: &SimExported,
     proto: i32,
@@ -161,8 +162,9 @@ pub fn stream_sink(
     let l = Socket::new(e, domain_of(at), libc::SOCK_STREAM, proto)?;
     l.bind(&SockAddr::inet(at))?;
     l.listen(1)?;
+    // The listener stays open until the transfer ends: MPTCP's additional
+    // subflows (MP_JOIN) arrive at the listening port.
     let c = l.accept(0)?;
-    drop(l);
     let peer = c.getpeername()?.as_inet();
     update(got, |r| r.peer = peer);
     let mut buf = vec![0u8; READ_BUF];
