@@ -12,6 +12,10 @@
 //! * [`ping`]: ICMP/ICMPv6 echo over raw sockets, timed in virtual time.
 //! * [`transfer`]: TCP and UDP sinks and sources that hash the bytes they
 //!   move.
+//! * [`tunnel`]: `ip l2tp`, `ip fou` and `ip link add type ipip encap fou`
+//!   requests.
+//! * [`xfrm`]: `ip xfrm state` and `ip xfrm policy` requests (XFRM
+//!   netlink), with `#[repr(C)]` mirrors of `linux/xfrm.h`.
 //!
 //! # Calling context
 //!
@@ -56,6 +60,8 @@ pub mod ping;
 pub mod rtnl;
 pub mod sock;
 pub mod transfer;
+pub mod tunnel;
+pub mod xfrm;
 
 /// Longest single kernel wait (`SO_RCVTIMEO`) of [`sleep`] and
 /// [`ping`](ping::ping): 500 ms, 50 jiffies at `HZ=100`, below the 64
