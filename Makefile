@@ -53,7 +53,8 @@ export KERNEL_TREE := $(SRC)
 
 .PHONY: all lkl kernel prereqs source defconfig olddefconfig menuconfig \
 	patches patches-check patches-build \
-	savedefconfig test demo bench fuzz install clean distclean headers
+	savedefconfig test demo bench fuzz install clean distclean headers \
+	util-lib
 
 all: lkl
 
@@ -107,7 +108,7 @@ kernel: $(KBUILD_OUT)/.config
 	$(KMAKE) && if [ $$full = 1 ]; then \
 		echo $$(( $$(date +%s) - start )) > $(OUT)/.full-build-seconds; fi
 
-lkl: kernel headers dce-lib
+lkl: kernel headers util-lib dce-lib
 
 # ---------------------------------------------------------------------------
 # Headers for C programs: out/include/lkl.h and out/include/lkl/ (the UAPI
@@ -136,6 +137,28 @@ headers: kernel
 		--arch-table $(TOP)/arch-dce/kernel/syscalls.c \
 		-o $(INC_OUT)/lkl/asm/syscall_defs.h
 
+# Host-side helpers for C programs, linked next to lkl.o and built over its
+# system call API: out/lib/liblkl-util.a (tools/lkl/lib, declared in lkl.h).
+# lkl_sysctl() and lkl_sysctl_get() live here, not in lkl.o, so that lkl.o
+# links next to other LKL host libraries that have their own.
+UTIL_LIB := $(OUT)/lib/liblkl-util.a
+UTIL_SRCS := $(TOP)/tools/lkl/lib/sysctl.c
+UTIL_OBJS := $(patsubst $(TOP)/tools/lkl/lib/%.c,$(OUT)/lib/util/%.o,$(UTIL_SRCS))
+UTIL_CFLAGS := -std=gnu11 -O2 -fPIC -Wall -Wextra -Werror -I$(INC_OUT)
+
+util-lib: headers
+	$(Q)$(MAKE) --no-print-directory $(UTIL_LIB)
+
+$(OUT)/lib/util/%.o: $(TOP)/tools/lkl/lib/%.c $(INC_OUT)/lkl.h \
+		$(INC_OUT)/lkl/asm/syscall_defs.h
+	@echo "  CC      $(patsubst $(TOP)/%,%,$@)"
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(UTIL_CFLAGS) -c -o $@ $<
+
+$(UTIL_LIB): $(UTIL_OBJS)
+	@echo "  AR      $(patsubst $(TOP)/%,%,$@)"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
 # C API test: the Rust POSIX host when it is built as a C library exporting
 # lkl_host_ops, else the minimal C host.
 CAPI_TEST := $(OUT)/tests/lkl-api-test
@@ -152,7 +175,7 @@ capi-test: lkl
 	echo "  CC      $(patsubst $(TOP)/%,%,$(CAPI_TEST))"; \
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I$(INC_OUT) \
 		-o $(CAPI_TEST) $(TOP)/tools/tests/lkl-api-test.c $$host \
-		$(LKL_OBJ) -Wl,-z,noexecstack -lpthread
+		$(UTIL_LIB) $(LKL_OBJ) -Wl,-z,noexecstack -lpthread
 	$(Q)$(CAPI_TEST) > $(CAPI_TEST).log 2>&1; rc=$$?; cat $(CAPI_TEST).log; \
 	if grep -F -f $(TOP)/tools/kernel-log-alarms $(CAPI_TEST).log; then \
 		echo "capi-test: the kernel logged a warning"; exit 1; \
@@ -246,6 +269,7 @@ fuzz: lkl
 install: lkl
 	$(Q)install -d $(PREFIX)/lib $(PREFIX)/lib/include $(PREFIX)/include
 	$(Q)install -m 0644 $(KBUILD_OUT)/lkl.o $(PREFIX)/lib/lkl.o
+	$(Q)install -m 0644 $(UTIL_LIB) $(PREFIX)/lib/liblkl-util.a
 	$(Q)install -m 0755 $(DCE_LIB) $(PREFIX)/lib/liblkl.so
 	$(Q)for m in $(DCE_MEM_VARIANTS); do \
 		install -m 0755 $(DCE_LIB_DIR)/liblkl-mem$${m}M.so $(PREFIX)/lib/ || exit 1; \

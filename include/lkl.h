@@ -56,6 +56,27 @@ struct lkl_linux_dirent64 {
 	char		d_name[];
 };
 
+/*
+ * Sysctls by name, host side: in liblkl-util.a (tools/lkl/lib/sysctl.c),
+ * which programs link next to lkl.o; lkl.o itself does not have them.
+ * A name is dotted ("net.ipv4.ip_forward", also with ns-3-dce's leading
+ * dot) or a /proc/sys path.  Errors are negative LKL_E* codes: -LKL_ENOENT
+ * (no such entry), -LKL_EACCES (read-only), -LKL_EINVAL (a value the entry
+ * refuses, a bad name, a NULL pointer, @size <= 0), -LKL_ENAMETOOLONG,
+ * -LKL_EIO (the entry took part of the value), -LKL_ENODEV (the kernel is
+ * not running).
+ */
+
+/* Writes the text @value to sysctl @name: 0 or a negative error code. */
+int lkl_sysctl(const char *name, const char *value);
+
+/*
+ * Reads sysctl @name into @buf (@size bytes), NUL-terminated, without its
+ * trailing newline: its length or a negative error code; -LKL_ERANGE when
+ * it does not fit in @size - 1 bytes (@buf then holds its beginning).
+ */
+int lkl_sysctl_get(const char *name, char *buf, int size);
+
 static inline long lkl_sys_open(const char *path, int flags,
 				__lkl__kernel_mode_t mode)
 {

@@ -6,7 +6,7 @@
 #
 #   first  the generic patches of patches/series, as they are
 #   then   lkl: add an architecture to run Linux as a library  (arch/lkl)
-#          lkl: add lkl_sysctl() and lkl_sysctl_get()          (its own patch)
+#          lkl: mount procfs at /proc during the boot          (its own patch)
 #          tools/lkl: add a host for ns-3-dce                   (tools/lkl/dce)
 #
 # make patches-check: applies the series with git am to a fresh copy of
@@ -61,21 +61,11 @@ drop_line() {
 	mv "$file.tmp" "$file"
 }
 
-# arch-dce as of patch 1: without the sysctl interface of patch 2.
-arch_without_sysctl() {
+# arch-dce as of patch 1: without the /proc mount of patch 2.
+arch_without_proc() {
 	local a=$tree/arch/lkl
-	rm -f "$a/kernel/sysctl.c"
-	drop_line "$a/kernel/Makefile" "obj-y += sysctl.o"
-	drop_line "$a/Makefile" "LKL_ENTRY_POINTS += lkl_sysctl lkl_sysctl_get"
-	python3 - "$a/include/uapi/asm/host_ops.h" <<'PY'
-import re, sys
-p = sys.argv[1]
-s = open(p).read()
-s, n = re.subn(r'/\*\*\n \* lkl_sysctl - .*?\nint lkl_sysctl_get\([^)]*\);\n\n', '', s, flags=re.S)
-if n != 1:
-    sys.exit(f"patches: the lkl_sysctl declarations are not in {p}")
-open(p, 'w').write(s)
-PY
+	rm -f "$a/kernel/proc.c"
+	drop_line "$a/kernel/Makefile" "obj-y += proc.o"
 }
 
 copy_arch() {
@@ -141,10 +131,10 @@ make_series() {
 		git_t am -q "$p"
 	done
 	copy_arch
-	arch_without_sysctl
+	arch_without_proc
 	commit_all "$msgs/0001-arch.msg"
 	copy_arch
-	commit_all "$msgs/0002-sysctl.msg"
+	commit_all "$msgs/0002-proc.msg"
 	copy_dce_host
 	commit_all "$msgs/0003-dce.msg"
 	rm -rf "$series"

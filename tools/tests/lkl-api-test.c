@@ -3,8 +3,9 @@
  * Test of the installed C interface: <lkl.h> next to the C library's own
  * headers, the generated lkl_sys_*() wrappers, the renamed UAPI names.
  *
- * Boots the kernel library, runs a few system calls, halts it.  Prints one
- * line per check, then "N passed, M failed"; exits non-zero on failure.
+ * Boots the kernel library, runs a few system calls and the sysctl helpers
+ * of the host library (liblkl-util.a), halts it.  Prints one line per
+ * check, then "N passed, M failed"; exits non-zero on failure.
  * LKL_HOST_VERBOSE=1 in the environment shows the kernel's console.
  */
 
@@ -123,6 +124,28 @@ static void test_sysctl(void)
 	ret = lkl_sysctl_get("net.ipv4.nonexistent", buf, sizeof(buf));
 	check(ret == -LKL_ENOENT, "lkl_sysctl_get() of an unknown name == -ENOENT",
 	      ret);
+	ret = lkl_sysctl("net.ipv4.nonexistent", "1");
+	check(ret == -LKL_ENOENT, "lkl_sysctl() of an unknown name == -ENOENT",
+	      ret);
+	ret = lkl_sysctl("kernel.ostype", "BSD");
+	check(ret == -LKL_EACCES, "lkl_sysctl() of a read-only entry == -EACCES",
+	      ret);
+	ret = lkl_sysctl("net.ipv4.ip_forward", "yes");
+	check(ret == -LKL_EINVAL, "lkl_sysctl() of a bad value == -EINVAL", ret);
+	ret = lkl_sysctl("net/../../etc", "1");
+	check(ret == -LKL_EINVAL, "lkl_sysctl() of a \"..\" component == -EINVAL",
+	      ret);
+	ret = lkl_sysctl(NULL, "1") == -LKL_EINVAL &&
+	      lkl_sysctl("net.ipv4.ip_forward", NULL) == -LKL_EINVAL &&
+	      lkl_sysctl_get(NULL, buf, sizeof(buf)) == -LKL_EINVAL &&
+	      lkl_sysctl_get("kernel.ostype", NULL, 8) == -LKL_EINVAL &&
+	      lkl_sysctl_get("kernel.ostype", buf, 0) == -LKL_EINVAL;
+	check(ret, "NULL pointers and a size of 0: -EINVAL", ret);
+	ret = lkl_sysctl_get("kernel.ostype", buf, 4);
+	check(ret == -LKL_ERANGE && !strcmp(buf, "Lin"),
+	      "lkl_sysctl_get() into 4 bytes: -ERANGE and \"Lin\"", ret);
+	ret = lkl_sysctl("net.ipv4.ip_forward", "0");
+	check(ret == 0, "lkl_sysctl(\"net.ipv4.ip_forward\", \"0\") == 0", ret);
 }
 
 int main(void)

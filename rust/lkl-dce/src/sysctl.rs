@@ -17,8 +17,9 @@
 //!   /proc/sys, while `lkl.netdev_events` stays the same; a walk that lists
 //!   /proc/sys drops the dentries and inodes it made after each directory
 //!   (Documentation/dce/design.rst, "Sysctl").
-//! * `sys_file_read`/`sys_file_write` use the arch's `lkl_sysctl_get` and
-//!   `lkl_sysctl`; as in LibOS, a read includes the value's trailing
+//! * `sys_file_read`/`sys_file_write` use `lkl_sys::sysctl` (the Rust form
+//!   of the host helpers `lkl_sysctl_get` and `lkl_sysctl`, over
+//!   [`call::syscall`]); as in LibOS, a read includes the value's trailing
 //!   newline.  DCE always passes offset 0; another offset is `-EINVAL`.
 //!
 //! Each entry point is one request ([`crate::call`]) that may wait: DCE
@@ -27,11 +28,12 @@
 
 use crate::call::{self, Args, Request};
 use crate::node::{self, log};
-use core::ffi::{c_char, c_int, c_long, c_void};
+use core::ffi::{c_char, c_int, c_long, c_void, CStr};
 use core::mem::size_of;
 use core::ptr;
 use dce_abi::{SimSysFile, SimSysFileFlags, SimSysIterator};
 use lkl_sys::sysno::{SYS_close, SYS_getdents64, SYS_openat};
+use lkl_sys::{sysctl, Errno};
 
 const EINVAL: c_int = 22;
 const ENOMEM: c_int = 12;
@@ -302,22 +304,11 @@ impl Listing {
 /// `lkl.netdev_events`: what the tree's listing is valid for.
 fn netdev_events() -> Option<u64> {
     let mut buf = [0u8; 32];
-    // SAFETY: a constant path and a buffer of the size given.
-    let n = unsafe {
-        lkl_sys::lkl_sysctl_get(
-            c"/proc/sys/lkl/netdev_events".as_ptr(),
-            buf.as_mut_ptr().cast(),
-            buf.len() as c_int,
-        )
-    };
-    if n <= 0 {
+    let n = sysctl::get_with(call::syscall, c"/proc/sys/lkl/netdev_events", &mut buf).ok()?;
+    if n == 0 {
         return None;
     }
-    core::str::from_utf8(&buf[..n as usize])
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+    core::str::from_utf8(&buf[..n]).ok()?.trim().parse().ok()
 }
 
 /// Frees the dentries and inodes of /proc/sys entries no one holds, with
@@ -326,15 +317,13 @@ fn netdev_events() -> Option<u64> {
 /// directory keeps a walk's memory to that of its largest directory, not
 /// 1.4 MiB for the whole tree.
 fn drop_dentries() {
-    // SAFETY: constant strings.
-    unsafe { lkl_sys::lkl_sysctl(c"/proc/sys/vm/drop_caches".as_ptr(), c"2".as_ptr()) };
+    let _ = sysctl::set_with(call::syscall, c"/proc/sys/vm/drop_caches", b"2");
 }
 
 /// Writing 4 to vm.drop_caches keeps the kernel from logging every later
 /// write (it logs this one, once per node).
 fn quiet_drops() {
-    // SAFETY: constant strings.
-    unsafe { lkl_sys::lkl_sysctl(c"/proc/sys/vm/drop_caches".as_ptr(), c"4".as_ptr()) };
+    let _ = sysctl::set_with(call::syscall, c"/proc/sys/vm/drop_caches", b"4");
 }
 
 /// The walk's state: the iterator, the current path and its length, the
@@ -565,21 +554,37 @@ pub unsafe extern "C" fn sys_iterate_files(iter: *const SimSysIterator) {
     }
 }
 
-/// `a`: path, buffer, size.
+/// The raw result of a sysctl: the value or `-errno`.
+fn raw(r: Result<usize, Errno>) -> c_long {
+    r.map_or_else(|e| e.to_ret() as c_long, |n| n as c_long)
+}
+
+/// `a`: path, buffer, size (at least 1).
 unsafe fn op_get(a: &mut Args) -> c_long {
     let x = a.a;
-    // SAFETY: an interned NUL-terminated path and a buffer of `size`
-    // bytes, both alive while the caller waits.
-    c_long::from(unsafe {
-        lkl_sys::lkl_sysctl_get(x[0] as *const c_char, x[1] as *mut c_char, x[2] as c_int)
-    })
+    // SAFETY: an interned NUL-terminated path and DCE's buffer of `size`
+    // bytes, both alive and used by nothing else while the caller waits.
+    let (name, buf) = unsafe {
+        (
+            CStr::from_ptr(x[0] as *const c_char),
+            core::slice::from_raw_parts_mut(x[1] as *mut u8, x[2] as usize),
+        )
+    };
+    raw(sysctl::get_with(call::syscall, name, buf))
 }
 
 /// `a`: path, NUL-terminated value.
 unsafe fn op_set(a: &mut Args) -> c_long {
     let x = a.a;
-    // SAFETY: as above.
-    c_long::from(unsafe { lkl_sys::lkl_sysctl(x[0] as *const c_char, x[1] as *const c_char) })
+    // SAFETY: an interned NUL-terminated path and a NUL-terminated value,
+    // both alive while the caller waits.
+    let (name, value) = unsafe {
+        (
+            CStr::from_ptr(x[0] as *const c_char),
+            CStr::from_ptr(x[1] as *const c_char),
+        )
+    };
+    raw(sysctl::set_with(call::syscall, name, value.to_bytes()).map(|()| 0))
 }
 
 fn path_of(file: *const SimSysFile) -> *const c_char {
@@ -614,17 +619,17 @@ pub unsafe extern "C" fn sys_file_read(
             0,
         ],
     );
-    // lkl_sysctl_get writes DCE's buffer as kernel memory.
+    // The read writes DCE's buffer as user memory.
     req.abandonable = false;
     match call::call(req).ret as c_int {
-        // ERANGE: what fits, NUL-terminated by lkl_sysctl_get.
+        // ERANGE: what fits, NUL-terminated by sysctl::get_with.
         -34 => {
-            // SAFETY: lkl_sysctl_get wrote a NUL within the size - 1 bytes.
+            // SAFETY: get_with wrote a NUL within the size - 1 bytes.
             unsafe { core::ffi::CStr::from_ptr(buf) }.count_bytes() as c_int
         }
         r if r < 0 => r,
         r => {
-            // SAFETY: r <= size - 3 (lkl_sysctl_get used size - 1 bytes, a
+            // SAFETY: r <= size - 3 (get_with used size - 1 bytes, a
             // newline among them, which it stripped), so the newline and
             // the NUL fit.
             unsafe {

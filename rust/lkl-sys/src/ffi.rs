@@ -286,10 +286,4 @@ extern "C" {
     pub fn lkl_put_irq(irq: c_int, user: *const c_char);
     /// Hand a received frame to the kernel, from any host context.
     pub fn lkl_netdev_rx(frame: *mut LklNetdevFrame);
-    /// Set sysctl `name` (dotted or a /proc/sys path) to the text `value`:
-    /// 0 or a negative errno.
-    pub fn lkl_sysctl(name: *const c_char, value: *const c_char) -> c_int;
-    /// Read sysctl `name` into `buf` (NUL-terminated, no trailing newline):
-    /// its length or a negative errno (`-ERANGE` if it does not fit).
-    pub fn lkl_sysctl_get(name: *const c_char, buf: *mut c_char, size: c_int) -> c_int;
 }

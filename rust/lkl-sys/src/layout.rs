@@ -241,10 +241,6 @@ const _: [unsafe extern "C" fn(*const c_char) -> c_int; 2] =
 const _: [unsafe extern "C" fn(c_int, *const c_char); 2] = [ffi::lkl_put_irq, c_fns::lkl_put_irq];
 const _: [unsafe extern "C" fn(*mut ffi::LklNetdevFrame); 2] =
     [ffi::lkl_netdev_rx, c_fns::lkl_netdev_rx];
-const _: [unsafe extern "C" fn(*const c_char, *const c_char) -> c_int; 2] =
-    [ffi::lkl_sysctl, c_fns::lkl_sysctl];
-const _: [unsafe extern "C" fn(*const c_char, *mut c_char, c_int) -> c_int; 2] =
-    [ffi::lkl_sysctl_get, c_fns::lkl_sysctl_get];
 
 // ---- struct lkl_netdev_frame and the callback types ---------------------------
 const_assert_eq!(

@@ -7,6 +7,8 @@
 //!   constants and structures the tests use; [`Errno`].
 //! * [`log`]: what in a kernel log is a bug report.
 //! * [`sys`]: a thin safe wrapper over `lkl_syscall`; [`icmp`]: ping.
+//! * [`sysctl`]: sysctls by name (`lkl_sysctl`/`lkl_sysctl_get`), host-side
+//!   over the system call API: `lkl.o` does not have them.
 //!
 //! This crate does not link `lkl.o`: the final binary does (see
 //! `build-support/lkl_link.rs`), so everything here compiles without it.
@@ -15,8 +17,9 @@
 //!
 //! The default feature `std` enables everything above.  Without it
 //! (`default-features = false`) the crate is `#![no_std]` and keeps only
-//! what needs no allocator or OS: [`ffi`], [`consts`], [`sysno`] and
-//! [`Errno`] (still checked against the header at compile time).  The
+//! what needs no allocator or OS: [`ffi`], [`consts`], [`sysno`],
+//! [`sysctl`] and [`Errno`] (still checked against the header at compile
+//! time).  The
 //! kernel library built for ns-3-dce (`lkl-dce`) uses it that way.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -32,6 +35,7 @@ mod layout;
 pub mod log;
 #[cfg(feature = "std")]
 pub mod sys;
+pub mod sysctl;
 pub mod sysno;
 mod sysno_table;
 #[cfg(test)]

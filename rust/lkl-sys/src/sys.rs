@@ -520,21 +520,16 @@ pub fn if_ipv4_addr(sock: &Fd, name: &str) -> Result<[u8; 4], Errno> {
 }
 
 /// `lkl_sysctl(name, value)`: sets a sysctl by dotted name or /proc/sys
-/// path.
+/// path ([`crate::sysctl::set`]).
 pub fn sysctl(name: &CStr, value: &CStr) -> Result<(), Errno> {
-    // SAFETY: both are NUL-terminated strings that outlive the call.
-    let ret = unsafe { ffi::lkl_sysctl(name.as_ptr(), value.as_ptr()) };
-    Errno::from_ret(i64::from(ret)).map(|_| ())
+    crate::sysctl::set(name, value.to_bytes())
 }
 
 /// `lkl_sysctl_get(name, buf, len)`: the value of a sysctl without its
 /// trailing newline, as a byte count written to `buf` (NUL-terminated);
-/// `ERANGE` if it does not fit.
+/// `ERANGE` if it does not fit ([`crate::sysctl::get`]).
 pub fn sysctl_get(name: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
-    let size = c_int::try_from(buf.len()).unwrap_or(c_int::MAX);
-    // SAFETY: `name` is NUL-terminated; `buf` is writable for `size` bytes.
-    let ret = unsafe { ffi::lkl_sysctl_get(name.as_ptr(), buf.as_mut_ptr().cast(), size) };
-    Errno::from_ret(i64::from(ret)).map(|n| n as usize)
+    crate::sysctl::get(name, buf)
 }
 
 /// `getsockopt(fd, level, name)` into `buf`: the option's length.

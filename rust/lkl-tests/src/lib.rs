@@ -172,3 +172,16 @@ pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// The C host library (`tools/lkl/lib`, `liblkl-util.a` for C programs),
+/// compiled into the test binaries by `build.rs`.
+pub mod c_util {
+    use std::ffi::{c_char, c_int};
+
+    extern "C" {
+        /// `lkl_sysctl(name, value)` of `tools/lkl/lib/sysctl.c`.
+        pub fn lkl_sysctl(name: *const c_char, value: *const c_char) -> c_int;
+        /// `lkl_sysctl_get(name, buf, size)` of `tools/lkl/lib/sysctl.c`.
+        pub fn lkl_sysctl_get(name: *const c_char, buf: *mut c_char, size: c_int) -> c_int;
+    }
+}

@@ -2,6 +2,7 @@
 //! booted lazily by whichever trial runs first; trials run in this order on
 //! the main thread and `halt` is the last one.
 
+use std::ffi::CStr;
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::sync::OnceLock;
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 use lkl_sys::abi::{c_field, EpollEvent, Timespec};
 use lkl_sys::consts::*;
 use lkl_sys::{icmp, sys, sysno, Errno};
-use lkl_tests::{ensure, ensure_booted, ensure_eq, log_tail, wait_for, Ctx, Failed};
+use lkl_tests::{c_util, ensure, ensure_booted, ensure_eq, log_tail, wait_for, Ctx, Failed};
 
 type TrialResult = Result<(), Failed>;
 
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         lkl_tests::trial("sysctl_set_and_get", sysctl_set_and_get),
         lkl_tests::trial("sysctl_errors", sysctl_errors),
         lkl_tests::trial("sysctl_congestion_control", sysctl_congestion_control),
+        lkl_tests::trial("sysctl_c_and_rust_agree", sysctl_c_and_rust_agree),
         lkl_tests::trial("clocks_start_like_a_machine", clocks_start_like_a_machine),
         lkl_tests::trial("thread_blocks_in_read", thread_blocks_in_read),
         lkl_tests::trial(
@@ -365,6 +367,94 @@ fn sysctl_congestion_control() -> TrialResult {
         Err(Errno::ENOENT)
     );
     sys::sysctl(c"net.ipv4.tcp_congestion_control", c"cubic").ctx("back to cubic")?;
+    Ok(())
+}
+
+/// `lkl_sysctl(name, value)` of the C host library.
+fn c_set(name: Option<&CStr>, value: Option<&CStr>) -> i32 {
+    let ptr = |s: Option<&CStr>| s.map_or(std::ptr::null(), CStr::as_ptr);
+    // SAFETY: NUL-terminated strings or NULL, which it refuses.
+    unsafe { c_util::lkl_sysctl(ptr(name), ptr(value)) }
+}
+
+/// `lkl_sysctl_get(name, buf, size)` of the C host library.
+fn c_get(name: Option<&CStr>, buf: &mut [u8]) -> i32 {
+    let name = name.map_or(std::ptr::null(), CStr::as_ptr);
+    let size = buf.len() as i32;
+    // SAFETY: `buf` is writable for `size` bytes; a NULL name is refused.
+    unsafe { c_util::lkl_sysctl_get(name, buf.as_mut_ptr().cast(), size) }
+}
+
+/// A helper's result as the C form returns it.
+fn as_c<T: TryInto<i32>>(r: Result<T, Errno>) -> i32 {
+    r.map_or_else(|e| -e.0, |n| n.try_into().unwrap_or(i32::MAX))
+}
+
+/// The C host library and `lkl_sys::sysctl` give the same results, errors
+/// and buffer contents for the same names, values and buffer sizes; the C
+/// form refuses NULL pointers and sizes <= 0 with -EINVAL.
+fn sysctl_c_and_rust_agree() -> TrialResult {
+    ensure_booted()?;
+    let long_value = std::ffi::CString::new("1".repeat(5000)).expect("no NUL");
+    let long_name = std::ffi::CString::new("a".repeat(300)).expect("no NUL");
+    let names: [&CStr; 14] = [
+        c"net.ipv4.ip_forward",
+        c".net.ipv4.conf.all.forwarding",
+        c"/proc/sys/net/ipv4/tcp_rmem",
+        c"kernel/ostype",
+        c"lkl.nr_threads",
+        c"net.ipv4.no_such_entry",
+        c"net.ipv4.tcp_available_congestion_control",
+        c"",
+        c".",
+        c"..net.ipv4.ip_forward",
+        c"net/../../etc",
+        c"net//ipv4",
+        c"net/ipv4/",
+        &long_name,
+    ];
+    let values: [&CStr; 4] = [c"1", c"0", c"yes", &long_value];
+    let mut results = Vec::new();
+    for name in names {
+        for value in values {
+            let c = c_set(Some(name), Some(value));
+            let rust = as_c(lkl_sys::sysctl::set(name, value.to_bytes()).map(|()| 0));
+            ensure_eq!(c, rust, "set {name:?} to {value:?}");
+            results.push(c);
+        }
+        for size in [0, 1, 2, 4, 7, 64, 256] {
+            let (mut cbuf, mut rbuf) = (vec![0xa5u8; size], vec![0xa5u8; size]);
+            let c = c_get(Some(name), &mut cbuf);
+            let rust = as_c(lkl_sys::sysctl::get(name, &mut rbuf));
+            ensure_eq!(c, rust, "get {name:?} into {size} bytes");
+            ensure_eq!(cbuf, rbuf, "get {name:?} into {size} bytes");
+            results.push(c);
+        }
+    }
+    // Both cover success and every error they can meet here.
+    for want in [0, 1, 5, -2, -13, -22, -34, -36] {
+        ensure!(results.contains(&want), "no case returned {want}");
+    }
+    ensure_eq!(sysctl_value(c"net.ipv4.ip_forward")?, "0");
+    sys::sysctl(c"net.ipv4.tcp_rmem", c"4096 87380 6291456").ctx("reset tcp_rmem")?;
+
+    let einval = -Errno::EINVAL.0;
+    let mut buf = [0u8; 8];
+    ensure_eq!(c_set(None, Some(c"1")), einval);
+    ensure_eq!(c_set(Some(c"net.ipv4.ip_forward"), None), einval);
+    ensure_eq!(c_get(None, &mut buf), einval);
+    let name = c"net.ipv4.ip_forward";
+    // SAFETY: a NULL buffer, or a size <= 0, which it refuses.
+    unsafe {
+        ensure_eq!(
+            c_util::lkl_sysctl_get(name.as_ptr(), std::ptr::null_mut(), 8),
+            einval
+        );
+        ensure_eq!(
+            c_util::lkl_sysctl_get(name.as_ptr(), buf.as_mut_ptr().cast(), -1),
+            einval
+        );
+    }
     Ok(())
 }
 

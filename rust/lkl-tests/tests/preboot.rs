@@ -26,6 +26,28 @@ fn syscall_before_boot_is_enodev() -> Result<(), Failed> {
     // SAFETY: no argument is an address.
     let r = unsafe { sys::syscall(1000, [0; 6]) };
     ensure_eq!(r, Err(Errno::ENODEV));
+    // The sysctl helpers, C and Rust, are system calls too.
+    let mut buf = [0u8; 16];
+    ensure_eq!(
+        lkl_sys::sysctl::get(c"kernel.ostype", &mut buf),
+        Err(Errno::ENODEV)
+    );
+    ensure_eq!(
+        lkl_sys::sysctl::set(c"net.ipv4.ip_forward", b"1"),
+        Err(Errno::ENODEV)
+    );
+    // SAFETY: NUL-terminated strings and a buffer of the size given.
+    let (get, set) = unsafe {
+        (
+            lkl_tests::c_util::lkl_sysctl_get(
+                c"kernel.ostype".as_ptr(),
+                buf.as_mut_ptr().cast(),
+                16,
+            ),
+            lkl_tests::c_util::lkl_sysctl(c"net.ipv4.ip_forward".as_ptr(), c"1".as_ptr()),
+        )
+    };
+    ensure_eq!((get, set), (-Errno::ENODEV.0, -Errno::ENODEV.0));
     Ok(())
 }
 

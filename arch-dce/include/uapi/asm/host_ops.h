@@ -218,19 +218,6 @@ int lkl_get_free_irq(const char *user);
  */
 void lkl_put_irq(int irq, const char *user);
 
-/**
- * lkl_sysctl - set sysctl @name ("net.ipv4.ip_forward" or a /proc/sys
- * path) to the text @value; returns 0 or a negative errno
- */
-int lkl_sysctl(const char *name, const char *value);
-
-/**
- * lkl_sysctl_get - read sysctl @name into @buf (@size bytes, NUL-terminated,
- * without the trailing newline); returns the length or a negative errno
- * (-ERANGE if it does not fit)
- */
-int lkl_sysctl_get(const char *name, char *buf, int size);
-
 /*
  * Network devices whose frames the host carries.
  *
