@@ -133,8 +133,8 @@ headers: kernel
 		$(HDR_OUT)/include $(INC_OUT)
 	$(Q)$(PYTHON3) $(TOP)/arch-dce/scripts/syscall_defs.py \
 		--uapi $(HDR_OUT)/include --kernel-src $(SRC) \
-		--config $(KBUILD_OUT)/.config --system-map $(KBUILD_OUT)/System.map \
-		--arch-table $(TOP)/arch-dce/kernel/syscalls.c \
+		--config $(KBUILD_OUT)/.config --object $(LKL_OBJ) \
+		--unistd $(INC_OUT)/lkl/asm-generic/unistd.h \
 		-o $(INC_OUT)/lkl/asm/syscall_defs.h
 
 # Host-side helpers for C programs, linked next to lkl.o and built over its

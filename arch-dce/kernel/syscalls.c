@@ -43,6 +43,10 @@ typedef long (*syscall_fn_t)(long, long, long, long, long, long);
 #define __SYSCALL(nr, call)	\
 	[nr] = (void *)(call),
 
+/*
+ * scripts/syscall_defs.py reads this table, by its name, from lkl.o: the
+ * installed headers number only the calls whose slot is not sys_ni_syscall.
+ */
 static void *syscall_table[__NR_syscalls] = {
 	[0 ... __NR_syscalls - 1] = (void *)sys_ni_syscall,
 #include <asm-generic/unistd.h>

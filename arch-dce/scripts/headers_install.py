@@ -148,8 +148,9 @@ ROOT_HEADERS = (
     'linux/xattr.h',
 )
 
-# Files under DEST/lkl that other build steps generate: never removed here.
-GENERATED = ('asm/syscall_defs.h',)
+# Files under DEST/lkl that syscall_defs.py generates: never written or
+# removed here.  (asm-generic/unistd.h is still read, for its names.)
+GENERATED = ('asm/syscall_defs.h', 'asm-generic/unistd.h')
 
 
 GLIBC_IF_RE = re.compile(r'^([ \t]*#[ \t]*(?:if|elif)\b.*)$', re.M)
@@ -576,7 +577,7 @@ def install(src, dest, roots, ksrc, top_headers=(), verbose=False):
         if write_if_changed(target, text):
             print(f'  HDRINST {show(target)}')
 
-    for rel in sorted(headers):
+    for rel in sorted(set(headers) - set(GENERATED)):
         path = os.path.join(base, rel)
         if write_if_changed(path, syms.rewrite(headers[rel], installed)):
             print(f'  HDRINST {show(path)}')

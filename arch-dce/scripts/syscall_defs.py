@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Generate lkl/asm/syscall_defs.h: one lkl_sys_<name>() per system call.
+"""Generate lkl/asm/syscall_defs.h: one lkl_sys_<name>() per system call,
+and lkl/asm-generic/unistd.h: the numbers of the calls that are built.
 
 For every system call of the asm-generic table that the library has, the
 header gets
@@ -26,23 +27,32 @@ Where the pieces come from, none of which needs a kernel patch:
 * The prototypes: the ``asmlinkage long sys_<function>(...)`` declarations
   of the kernel tree's ``include/linux/syscalls.h`` (its ``#if`` blocks
   evaluated against the kernel .config), ``__user`` dropped.
-* What the built kernel really has (optional): ``System.map`` tells which
-  ``sys_*`` functions are built rather than aliases of ``sys_ni_syscall``
-  (the weak COND_SYSCALL aliases), and the arch's table
-  (``arch/lkl/kernel/syscalls.c``) lists the calls it maps to
-  ``sys_ni_syscall`` with ``#define sys_<name> sys_ni_syscall``.
+* What the built kernel really has (optional): the system call table the
+  arch built, read from ``lkl.o`` (``syscall_table`` of
+  ``arch/lkl/kernel/syscalls.c``, one relocation per slot).  A slot that
+  points at ``sys_ni_syscall`` is a call that is not built: the arch left
+  it out (``#define sys_<name> sys_ni_syscall``), the configuration did
+  (the weak COND_SYSCALL aliases of ``sys_ni_syscall``), or the
+  asm-generic table has no function for it.
 
 Calls left out are listed, with the reason, in a comment of the generated
 header: not in the table, not built, no prototype, or an argument type that
 has no UAPI spelling.
 
+With --unistd, the renamed ``asm-generic/unistd.h`` is written too (and
+headers_install.py leaves it alone): for a call that is not built it has no
+``__lkl__NR_<name>``, so ``#ifdef __lkl__NR_<name>`` is a feature test,
+but ``LKL_NR_<name>_UNBUILT`` with the number instead, and no table entry.
+Calls that are built but have no wrapper keep their number.
+
 Usage: syscall_defs.py --uapi DIR --kernel-src DIR [--config FILE]
-                       [--system-map FILE] [--arch-table FILE] -o FILE
+                       [--object FILE] [--unistd FILE] -o FILE
 """
 
 import argparse
 import os
 import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -86,8 +96,10 @@ C_TYPE_WORDS = ('void', 'char', 'short', 'int', 'long', 'signed', 'unsigned',
 
 PROTO_RE = re.compile(r'asmlinkage\s+long\s+(sys_\w+)\s*\(([^;]*?)\)\s*;')
 COND_RE = re.compile(r'^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$')
-NI_RE = re.compile(r'^\s*#\s*define\s+(sys_\w+)\s+sys_ni_syscall\b', re.M)
 ENTRY = 'LKL_SYSCALL_ENTRY'
+# The table arch/lkl/kernel/syscalls.c builds, as named in lkl.o.
+TABLE_SYMBOL = 'syscall_table'
+NI_FUNC = 'sys_ni_syscall'
 
 
 class Skip(Exception):
@@ -163,23 +175,112 @@ def syscall_table(cc, uapi):
 
 # --- what the built kernel has ---------------------------------------------
 
-def read_system_map(path):
-    """The sys_* functions that are built (not sys_ni_syscall aliases)."""
-    addr = {}
-    with open(path) as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) == 3 and parts[1] in 'TtWw':
-                addr.setdefault(parts[2], parts[0])
-    ni = addr.get('sys_ni_syscall')
-    return {sym for sym, a in addr.items()
-            if sym.startswith('sys_') and a != ni}
+class Elf:
+    """The sections, symbols and relocations of a relocatable ELF object."""
+
+    def __init__(self, path):
+        with open(path, 'rb') as f:
+            self.data = data = f.read()
+        if data[:4] != b'\x7fELF' or data[4] not in (1, 2) or \
+                data[5] not in (1, 2):
+            raise ValueError(f'{path}: not an ELF object')
+        self.wide = data[4] == 2
+        self.end = '<' if data[5] == 1 else '>'
+        if self.wide:
+            shoff, = self._unpack('Q', 0x28)
+            shentsize, shnum = self._unpack('HH', 0x3a)
+        else:
+            shoff, = self._unpack('I', 0x20)
+            shentsize, shnum = self._unpack('HH', 0x2e)
+        # (type, offset, size, link, info, entsize) per section
+        self.sections = []
+        for i in range(shnum):
+            at = shoff + i * shentsize
+            if self.wide:
+                sh = self._unpack('IIQQQQIIQQ', at)
+            else:
+                sh = self._unpack('IIIIIIIIII', at)
+            self.sections.append((sh[1], sh[4], sh[5], sh[6], sh[7], sh[9]))
+
+    def _unpack(self, fmt, at):
+        return struct.unpack_from(self.end + fmt, self.data, at)
+
+    def _string(self, section, at):
+        start = self.sections[section][1] + at
+        return self.data[start:self.data.index(b'\0', start)].decode()
+
+    def symbols(self):
+        """[(name, type, section index, value, size)] by symbol index."""
+        SHT_SYMTAB = 2
+        tab = [i for i, sh in enumerate(self.sections) if sh[0] == SHT_SYMTAB]
+        if len(tab) != 1:
+            raise ValueError('no single symbol table')
+        _type, off, size, link, _info, entsize = self.sections[tab[0]]
+        syms = []
+        for at in range(off, off + size, entsize):
+            if self.wide:
+                name, info, _other, shndx, value, sz = \
+                    self._unpack('IBBHQQ', at)
+            else:
+                name, value, sz, info, _other, shndx = \
+                    self._unpack('IIIBBH', at)
+            syms.append((self._string(link, name), info & 0xf, shndx, value,
+                         sz))
+        return syms
+
+    def relocations(self, section):
+        """{offset: (symbol index, addend)} of the relocations of @section."""
+        SHT_RELA, SHT_REL = 4, 9
+        target = self.sections[section]
+        relocs = {}
+        for sh in self.sections:
+            if sh[0] not in (SHT_RELA, SHT_REL) or sh[4] != section:
+                continue
+            for at in range(sh[1], sh[1] + sh[2], sh[5]):
+                fmt = ('QQ' if self.wide else 'II') + \
+                    (('q' if self.wide else 'i') if sh[0] == SHT_RELA else '')
+                r = self._unpack(fmt, at)
+                sym = r[1] >> 32 if self.wide else r[1] >> 8
+                if sh[0] == SHT_RELA:
+                    addend = r[2]
+                else:   # the addend is the word being relocated
+                    addend, = self._unpack('q' if self.wide else 'i',
+                                           target[1] + r[0])
+                relocs[r[0]] = (sym, addend)
+        return relocs
 
 
-def read_arch_table(path):
-    """The sys_* functions the arch's table replaces by sys_ni_syscall."""
-    with open(path) as f:
-        return set(NI_RE.findall(f.read()))
+def read_built_table(path):
+    """{number: (function, built)} of the table the arch built into @path.
+
+    @function names what the slot points at; a slot is not built when it
+    points at sys_ni_syscall (directly or through a weak alias).
+    """
+    STT_OBJECT, STT_FUNC, STT_SECTION = 1, 2, 3
+    elf = Elf(path)
+    syms = elf.symbols()
+    tables = [s for s in syms if s[0] == TABLE_SYMBOL and s[1] == STT_OBJECT]
+    nis = [s for s in syms if s[0] == NI_FUNC and s[1] == STT_FUNC]
+    if len(tables) != 1 or len(nis) != 1:
+        raise ValueError(f'{path}: no single {TABLE_SYMBOL} and {NI_FUNC}')
+    _name, _type, section, start, size = tables[0]
+    ni = (nis[0][2], nis[0][3])
+    relocs = elf.relocations(section)
+    word = 8 if elf.wide else 4
+    table = {}
+    for nr in range(size // word):
+        reloc = relocs.get(start + nr * word)
+        if reloc is None:
+            raise ValueError(f'{path}: slot {nr} of {TABLE_SYMBOL} is not '
+                             'relocated')
+        name, kind, shndx, value, _size = syms[reloc[0]]
+        if kind != STT_SECTION:
+            value += reloc[1]
+        else:
+            value = reloc[1]
+            name = f'section {shndx} + {value:#x}'
+        table[nr] = (name, (shndx, value) != ni)
+    return table
 
 
 def read_config(path):
@@ -365,6 +466,67 @@ class Wrapper:
                 'lkl_params);\n}\n')
 
 
+def not_built(func, built, nr):
+    """Why call @nr (@func in the asm-generic table) is not built, or None.
+
+    @built is read_built_table()'s, or None when lkl.o is not given.
+    """
+    if func == NI_FUNC:
+        return 'not implemented (sys_ni_syscall)'
+    if built is None:
+        return None
+    if nr not in built:
+        return 'not in the table the arch built'
+    target, ok = built[nr]
+    if ok:
+        return None
+    if target == NI_FUNC:
+        return 'left out by the arch (arch/lkl/kernel/syscalls.c)'
+    return 'not built with this configuration'
+
+
+UNISTD = 'asm-generic/unistd.h'
+UNISTD_NOTE = """/*
+ * Generated by arch/lkl/scripts/syscall_defs.py from the kernel's
+ * asm-generic/unistd.h, renamed: do not edit.
+ *
+ * Only the system calls this library has built are numbered
+ * __lkl__NR_<name>, so "#ifdef __lkl__NR_<name>" tells whether a call is
+ * there.  A call that is not built (the configuration or the arch left it
+ * out, and it returns -LKL_ENOSYS) has LKL_NR_<name>_UNBUILT, its number,
+ * instead, and no table entry; <lkl/asm/syscall_defs.h> says why.
+ */"""
+DEFINE_RE = re.compile(r'^\s*#\s*define\s+(\w+)\s+(.*?)\s*$')
+TABLE_ENTRY_RE = re.compile(r'^\s*\w+\s*\(\s*(\w+)\s*,')
+
+
+def mark_unbuilt(text, unbuilt):
+    """The renamed unistd.h @text without the numbers of the @unbuilt calls.
+
+    Their __lkl__NR_<name> becomes LKL_NR_<name>_UNBUILT and their table
+    entries go.
+    """
+    nr_names = {hi.rename('__NR_' + name): name for name in unbuilt}
+    lines = text.split('\n')
+    out = lines[:1] + UNISTD_NOTE.split('\n')
+    dropping = False
+    for line in lines[1:]:
+        if dropping:    # the continued lines of a table entry
+            dropping = line.endswith('\\')
+            continue
+        m = DEFINE_RE.match(line)
+        if m and m.group(1) in nr_names:
+            name = nr_names[m.group(1)]
+            line = f'#define LKL_NR_{name}_UNBUILT {m.group(2)}'
+        else:
+            m = TABLE_ENTRY_RE.match(line)
+            if m and m.group(1) in nr_names:
+                dropping = line.endswith('\\')
+                continue
+        out.append(line)
+    return '\n'.join(out)
+
+
 def wrap_lines(prefix, words, width=78):
     """Comment lines starting with @prefix listing @words."""
     lines, cur = [], prefix
@@ -386,21 +548,18 @@ def generate(args):
     protos = read_prototypes(
         os.path.join(args.kernel_src, 'include/linux/syscalls.h'), config,
         bits)
-    built = read_system_map(args.system_map) if args.system_map else None
-    arch_ni = read_arch_table(args.arch_table) if args.arch_table else set()
+    built = read_built_table(args.object) if args.object else None
 
-    wrappers, skipped = [], {}
+    wrappers, skipped, unbuilt = [], {}, set()
     for name in sorted(names, key=lambda n: (names[n], n)):
         func = table.get(names[name])
         try:
             if func is None:
                 raise Skip('no entry in the table')
-            if func == 'sys_ni_syscall':
-                raise Skip('not implemented (sys_ni_syscall)')
-            if func in arch_ni:
-                raise Skip('left out by the arch (arch/lkl/kernel/syscalls.c)')
-            if built is not None and func not in built:
-                raise Skip('not built with this configuration')
+            why = not_built(func, built, names[name])
+            if why:
+                unbuilt.add(name)
+                raise Skip(why)
             if func not in protos:
                 raise Skip(f'no prototype for {func} in syscalls.h')
             if protos[func] is None:
@@ -445,7 +604,9 @@ def generate(args):
     for w in wrappers:
         out.append(w.render())
     out.append('#endif /* _LKL_ASM_SYSCALL_DEFS_H */')
-    return '\n'.join(out) + '\n', len(wrappers), skipped
+    unistd = mark_unbuilt(syms.rewrite(headers[UNISTD], set(headers)),
+                          unbuilt)
+    return '\n'.join(out) + '\n', unistd, len(wrappers), skipped
 
 
 def main():
@@ -458,11 +619,12 @@ def main():
                     help='the kernel source tree (include/linux/syscalls.h)')
     ap.add_argument('--config', metavar='FILE',
                     help="the kernel's .config (for syscalls.h's #ifs)")
-    ap.add_argument('--system-map', metavar='FILE',
-                    help='System.map: leave out the calls not built')
-    ap.add_argument('--arch-table', metavar='FILE',
-                    help='the arch syscall table source '
-                         '(#define sys_x sys_ni_syscall)')
+    ap.add_argument('--object', metavar='FILE',
+                    help='lkl.o: leave out the calls its table does not '
+                         'have built')
+    ap.add_argument('--unistd', metavar='FILE',
+                    help='also write the renamed asm-generic/unistd.h '
+                         'with the numbers of the built calls only')
     ap.add_argument('--add', action='append', default=[], metavar='HEADER',
                     help='same as headers_install.py --add')
     ap.add_argument('--cc', default=os.environ.get('CC', 'cc'),
@@ -472,12 +634,14 @@ def main():
     ap.add_argument('-v', '--verbose', action='store_true')
     args = ap.parse_args()
     try:
-        text, count, skipped = generate(args)
-    except (OSError, RuntimeError, ValueError) as e:
+        text, unistd, count, skipped = generate(args)
+    except (OSError, RuntimeError, ValueError, struct.error) as e:
         print(f'syscall_defs.py: {e}', file=sys.stderr)
         return 1
     if hi.write_if_changed(args.output, text):
         print(f'  GEN     {hi.show(args.output)}')
+    if args.unistd and hi.write_if_changed(args.unistd, unistd):
+        print(f'  GEN     {hi.show(args.unistd)}')
     if args.verbose:
         print(f'{count} wrappers')
         for reason in sorted(skipped):

@@ -185,3 +185,96 @@ pub mod c_util {
         pub fn lkl_sysctl_get(name: *const c_char, buf: *mut c_char, size: c_int) -> c_int;
     }
 }
+
+/// The system call numbers of the installed headers (`out/include`), as a
+/// C program sees them after `#include <lkl.h>`.
+#[derive(Debug, Default)]
+pub struct HeaderSyscalls {
+    /// `__lkl__NR_<name>`: advertised, built.
+    pub built: std::collections::BTreeMap<String, i64>,
+    /// `LKL_NR_<name>_UNBUILT`: not built.
+    pub unbuilt: std::collections::BTreeMap<String, i64>,
+}
+
+/// Reads [`HeaderSyscalls`] with the C preprocessor (`$CC`, else `cc`):
+/// the macros `cc -E -dM` reports for `#include <lkl.h>`, next to libc's
+/// headers as a program includes it.
+pub fn header_syscalls() -> Result<HeaderSyscalls, String> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let mut child = Command::new(&cc)
+        .args(["-E", "-dM", "-x", "c", "-I", env!("LKL_INCLUDE_DIR"), "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {cc}: {e}"))?;
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(b"#include <stdio.h>\n#include <lkl.h>\n")
+        .map_err(|e| format!("{cc}: {e}"))?;
+    let out = child.wait_with_output().map_err(|e| format!("{cc}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cc} -E -dM <lkl.h> failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let macros: std::collections::BTreeMap<&str, &str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("#define "))
+        .filter_map(|l| l.split_once(' '))
+        .collect();
+    let mut calls = HeaderSyscalls::default();
+    for &name in macros.keys() {
+        let (map, call) = if let Some(call) = name.strip_prefix("__lkl__NR_") {
+            (&mut calls.built, call)
+        } else if let Some(call) = name
+            .strip_prefix("LKL_NR_")
+            .and_then(|n| n.strip_suffix("_UNBUILT"))
+        {
+            (&mut calls.unbuilt, call)
+        } else {
+            continue;
+        };
+        let nr = macro_value(name, &macros, 0).ok_or(format!("cannot evaluate {name}"))?;
+        map.insert(call.to_string(), nr);
+    }
+    Ok(calls)
+}
+
+/// The value of the object-like macro `name` in `macros`: an integer,
+/// another macro, or `(A + B)` of those.
+fn macro_value(
+    name: &str,
+    macros: &std::collections::BTreeMap<&str, &str>,
+    depth: u32,
+) -> Option<i64> {
+    let expr = macros.get(name)?.trim();
+    expr_value(expr, macros, depth + 1)
+}
+
+fn expr_value(
+    expr: &str,
+    macros: &std::collections::BTreeMap<&str, &str>,
+    depth: u32,
+) -> Option<i64> {
+    if depth > 16 {
+        return None;
+    }
+    let expr = expr.trim();
+    if let Some(inner) = expr.strip_prefix('(').and_then(|e| e.strip_suffix(')')) {
+        return expr_value(inner, macros, depth + 1);
+    }
+    if let Some((a, b)) = expr.split_once('+') {
+        return Some(expr_value(a, macros, depth + 1)? + expr_value(b, macros, depth + 1)?);
+    }
+    expr.parse()
+        .ok()
+        .or_else(|| macro_value(expr, macros, depth))
+}

@@ -45,6 +45,7 @@ fn main() -> ExitCode {
         ),
         lkl_tests::trial("many_threads_exit", many_threads_exit),
         lkl_tests::trial("unknown_syscall_is_enosys", unknown_syscall_is_enosys),
+        lkl_tests::trial("unbuilt_syscalls_are_enosys", unbuilt_syscalls_are_enosys),
         lkl_tests::trial("uname_reports_lkl", uname_reports_lkl),
         lkl_tests::trial("halt", halt),
     ])
@@ -662,6 +663,40 @@ fn unknown_syscall_is_enosys() -> TrialResult {
         ensure_eq!(r, Err(Errno::ENOSYS), "syscall {no}");
     }
     ensure_eq!(sys::getpid().ctx("getpid afterwards")?, 1);
+    Ok(())
+}
+
+/// The calls the installed headers mark `LKL_NR_<name>_UNBUILT` return
+/// `-ENOSYS`; two they number (`__lkl__NR_<name>`) work.
+fn unbuilt_syscalls_are_enosys() -> TrialResult {
+    ensure_booted()?;
+    let calls = lkl_tests::header_syscalls()?;
+    ensure!(calls.unbuilt.len() > 8, "unbuilt: {:?}", calls.unbuilt);
+    for (name, &nr) in &calls.unbuilt {
+        // SAFETY: a call that is not built does nothing with its arguments
+        // (were it built after all, these are no addresses).
+        let r = unsafe { sys::syscall(nr, [0; 6]) };
+        ensure_eq!(r, Err(Errno::ENOSYS), "{name} ({nr})");
+    }
+    let nr = |name: &str| {
+        calls
+            .built
+            .get(name)
+            .copied()
+            .ok_or(format!("no __lkl__NR_{name}"))
+    };
+    let args = [i64::from(AF_INET), i64::from(SOCK_DGRAM), 0, 0, 0, 0];
+    // SAFETY: socket() and epoll_create1() take no addresses.
+    let fds = unsafe {
+        [
+            sys::syscall(nr("socket")?, args),
+            sys::syscall(nr("epoll_create1")?, [0; 6]),
+        ]
+    };
+    for fd in fds {
+        let fd = fd.ctx("socket/epoll_create1 by the header's number")?;
+        sys::Fd::from_raw(fd as i32).close().ctx("close")?;
+    }
     Ok(())
 }
 
