@@ -36,7 +36,15 @@ struct lkl_netdev {
 /* Live devices, for checking the handles the host passes in. */
 static LIST_HEAD(netdevs);
 
-/* Received frames, last in first: pushed by the host, taken by the IRQ. */
+/*
+ * Received frames, last in first: pushed by the host, taken by the IRQ.
+ *
+ * lkl_netdev_rx() runs on any host thread, with or without the CPU (a
+ * host's receive path is not kernel context), so it can take no kernel
+ * lock: a spinlock would not exclude a holder that runs on the CPU, and a
+ * mutex would need a task.  A lock-free stack needs none; the IRQ takes
+ * it whole with one exchange and reverses it into arrival order.
+ */
 static struct lkl_netdev_frame *rx_stack;
 static int rx_irq;
 
@@ -51,9 +59,9 @@ static struct lkl_netdev *lookup(struct lkl_netdev *handle)
 }
 
 static netdev_tx_t lkl_netdev_start_xmit(struct sk_buff *skb,
-				     struct net_device *dev)
+					 struct net_device *dev)
 {
-	struct lkl_netdev *nd = *(struct lkl_netdev **)netdev_priv(dev);
+	struct lkl_netdev *nd = netdev_priv(dev);
 
 	/* No offloads are offered: the stack hands over linear frames. */
 	if (WARN_ON_ONCE(skb_is_nonlinear(skb)) ||
@@ -209,17 +217,13 @@ SYSCALL_DEFINE5(lkl_netdev_create, const char __user *, uname,
 			return -ENAMETOOLONG;
 	}
 
-	nd = kzalloc(sizeof(*nd), GFP_KERNEL);
-	if (!nd)
-		return -ENOMEM;
-	dev = alloc_netdev(sizeof(nd), name,
+	dev = alloc_netdev(sizeof(*nd), name,
 			   strchr(name, '%') ? NET_NAME_ENUM : NET_NAME_USER,
 			   lkl_netdev_setup);
-	if (!dev) {
-		kfree(nd);
+	if (!dev)
 		return -ENOMEM;
-	}
-	*(struct lkl_netdev **)netdev_priv(dev) = nd;
+	/* The handle is the private data: it lives and dies with @dev. */
+	nd = netdev_priv(dev);
 	nd->dev = dev;
 	nd->xmit = xmit;
 	nd->cookie = cookie;
@@ -238,12 +242,11 @@ SYSCALL_DEFINE5(lkl_netdev_create, const char __user *, uname,
 	ret = register_netdev(dev);
 	if (ret) {
 		free_netdev(dev);
-		kfree(nd);
 		return ret;
 	}
 	if (put_user((struct lkl_netdev __user *)nd, handle)) {
+		/* needs_free_netdev: freed once unregistered. */
 		unregister_netdev(dev);
-		kfree(nd);
 		return -EFAULT;
 	}
 	list_add_tail(&nd->list, &netdevs);
@@ -291,10 +294,11 @@ SYSCALL_DEFINE3(lkl_netdev_ctl, struct lkl_netdev *, handle, unsigned int, op,
 	} else {
 		ret = -EINVAL;
 	}
-	/* An unregistered device is freed here, when RTNL is released. */
+	/*
+	 * An unregistered device is freed here, when RTNL is released, and
+	 * its handle with it.
+	 */
 	rtnl_unlock();
-	if (nd && op == LKL_NETDEV_DESTROY)
-		kfree(nd);
 	return ret;
 }
 

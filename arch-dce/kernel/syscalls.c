@@ -46,6 +46,7 @@ typedef long (*syscall_fn_t)(long, long, long, long, long, long);
 /*
  * scripts/syscall_defs.py reads this table, by its name, from lkl.o: the
  * installed headers number only the calls whose slot is not sys_ni_syscall.
+ * The name must stay unique among the kernel's local objects.
  */
 static void *syscall_table[__NR_syscalls] = {
 	[0 ... __NR_syscalls - 1] = (void *)sys_ni_syscall,

@@ -149,7 +149,9 @@ ROOT_HEADERS = (
 )
 
 # Files under DEST/lkl that syscall_defs.py generates: never written or
-# removed here.  (asm-generic/unistd.h is still read, for its names.)
+# removed here, so syscall_defs.py must run after this script (the
+# Makefile runs both).  (asm-generic/unistd.h is still read, for its
+# names.)
 GENERATED = ('asm/syscall_defs.h', 'asm-generic/unistd.h')
 
 

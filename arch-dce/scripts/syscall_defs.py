@@ -39,14 +39,14 @@ Calls left out are listed, with the reason, in a comment of the generated
 header: not in the table, not built, no prototype, or an argument type that
 has no UAPI spelling.
 
-With --unistd, the renamed ``asm-generic/unistd.h`` is written too (and
-headers_install.py leaves it alone): for a call that is not built it has no
+The renamed ``asm-generic/unistd.h`` is written too, to --unistd
+(headers_install.py leaves it alone, so the two scripts run together): for a call that is not built it has no
 ``__lkl__NR_<name>``, so ``#ifdef __lkl__NR_<name>`` is a feature test,
 but ``LKL_NR_<name>_UNBUILT`` with the number instead, and no table entry.
 Calls that are built but have no wrapper keep their number.
 
 Usage: syscall_defs.py --uapi DIR --kernel-src DIR [--config FILE]
-                       [--object FILE] [--unistd FILE] -o FILE
+                       [--object FILE] --unistd FILE -o FILE
 """
 
 import argparse
@@ -622,8 +622,8 @@ def main():
     ap.add_argument('--object', metavar='FILE',
                     help='lkl.o: leave out the calls its table does not '
                          'have built')
-    ap.add_argument('--unistd', metavar='FILE',
-                    help='also write the renamed asm-generic/unistd.h '
+    ap.add_argument('--unistd', required=True, metavar='FILE',
+                    help='where to write the renamed asm-generic/unistd.h '
                          'with the numbers of the built calls only')
     ap.add_argument('--add', action='append', default=[], metavar='HEADER',
                     help='same as headers_install.py --add')
@@ -640,7 +640,7 @@ def main():
         return 1
     if hi.write_if_changed(args.output, text):
         print(f'  GEN     {hi.show(args.output)}')
-    if args.unistd and hi.write_if_changed(args.unistd, unistd):
+    if hi.write_if_changed(args.unistd, unistd):
         print(f'  GEN     {hi.show(args.unistd)}')
     if args.verbose:
         print(f'{count} wrappers')

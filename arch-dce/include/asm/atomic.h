@@ -4,8 +4,14 @@
 
 /*
  * Atomic operations on the compiler's atomic built-ins, in 32 and 64 bits.
- * Only one host thread runs kernel code at a time, so relaxed ordering
- * would do; the built-ins keep the code simple and correct regardless.
+ *
+ * asm-generic/atomic.h would be correct for this uniprocessor kernel, but
+ * it makes every operation a read-modify-write between
+ * raw_local_irq_save() and raw_local_irq_restore() (two calls into
+ * kernel/irq.c here, for every reference count the stack takes), and
+ * without this header 64-bit atomics would come from lib/atomic64.c,
+ * which takes a hashed spinlock per operation.  The built-ins are one
+ * instruction each, need no interrupt state, and serve both widths.
  */
 
 #include <linux/compiler.h>

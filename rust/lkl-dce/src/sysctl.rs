@@ -629,9 +629,9 @@ pub unsafe extern "C" fn sys_file_read(
         }
         r if r < 0 => r,
         r => {
-            // SAFETY: r <= size - 3 (get_with used size - 1 bytes, a
-            // newline among them, which it stripped), so the newline and
-            // the NUL fit.
+            // SAFETY: r <= size - 2 (get_with read at most size - 1
+            // bytes, a newline among them, which it stripped), so the
+            // newline at r and the NUL at r + 1 <= size - 1 fit.
             unsafe {
                 *buf.add(r as usize) = b'\n' as c_char;
                 *buf.add(r as usize + 1) = 0;

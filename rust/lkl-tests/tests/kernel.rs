@@ -672,7 +672,14 @@ fn unbuilt_syscalls_are_enosys() -> TrialResult {
     ensure_booted()?;
     let calls = lkl_tests::header_syscalls()?;
     ensure!(calls.unbuilt.len() > 8, "unbuilt: {:?}", calls.unbuilt);
+    // Were one of these wrongly marked, calling it would end the trial's
+    // task or the kernel instead of failing the trial: they are left out.
+    const ENDS_THE_CALLER: [&str; 5] =
+        ["exit", "exit_group", "reboot", "kexec_load", "rt_sigreturn"];
     for (name, &nr) in &calls.unbuilt {
+        if ENDS_THE_CALLER.contains(&name.as_str()) {
+            continue;
+        }
         // SAFETY: a call that is not built does nothing with its arguments
         // (were it built after all, these are no addresses).
         let r = unsafe { sys::syscall(nr, [0; 6]) };
