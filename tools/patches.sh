@@ -65,7 +65,7 @@ drop_line() {
 arch_without_proc() {
 	local a=$tree/arch/lkl
 	rm -f "$a/kernel/proc.c"
-	drop_line "$a/kernel/Makefile" "obj-y += proc.o"
+	drop_line "$a/kernel/Makefile" 'obj-$(CONFIG_PROC_FS) += proc.o'
 }
 
 copy_arch() {
