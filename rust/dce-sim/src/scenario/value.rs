@@ -1,0 +1,223 @@
+//! The values of a scenario file: durations, rates, addresses, and
+//! their serde forms.
+
+use super::*;
+
+use core::fmt;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::net::IpAddr;
+
+/// Splits `s` into its leading decimal number and the rest.
+fn split_number(s: &str) -> (&str, &str) {
+    let end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    s.split_at(end)
+}
+
+/// `number * unit`, exactly, for a decimal `number` (`"1.5"`): `None` if
+/// it is malformed, overflows or is not a whole multiple of 1/`unit`.
+fn scaled(number: &str, unit: u64) -> Option<u64> {
+    let (int, frac) = match number.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (number, ""),
+    };
+    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if number.contains('.') && (frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let whole = int.parse::<u64>().ok()?.checked_mul(unit)?;
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        return Some(whole);
+    }
+    let den = 10u64.checked_pow(u32::try_from(frac.len()).ok()?)?;
+    let num = u128::from(frac.parse::<u64>().ok()?) * u128::from(unit);
+    if num % u128::from(den) != 0 {
+        return None;
+    }
+    whole.checked_add(u64::try_from(num / u128::from(den)).ok()?)
+}
+
+/// Parses a duration: a decimal number immediately followed by a unit,
+/// `ns`, `us` (or `µs`), `ms` or `s` (`"150ms"`, `"1.5s"`, `"0s"`), into
+/// nanoseconds.  It must be a whole number of nanoseconds.
+pub fn parse_duration(s: &str) -> Result<u64, String> {
+    let (number, unit) = split_number(s);
+    let scale = match unit {
+        "ns" => 1,
+        "us" | "µs" => US,
+        "ms" => MS,
+        "s" => SEC,
+        _ => {
+            return Err(format!(
+                "malformed duration {s:?}: expected a number and a unit, ns, us, ms or s \
+                 (e.g. \"150ms\", \"1.5s\")"
+            ))
+        }
+    };
+    scaled(number, scale).ok_or_else(|| {
+        format!(
+            "malformed duration {s:?}: {number:?} is not a number of {unit} that gives a whole \
+             number of nanoseconds below 2^64"
+        )
+    })
+}
+
+/// Parses a rate: a decimal number immediately followed by `bps`,
+/// `kbps`, `Mbps` or `Gbps` (powers of 1000; the prefix letter may be of
+/// either case), into bit/s.  It must be a positive whole number of
+/// bit/s.
+pub fn parse_rate(s: &str) -> Result<u64, String> {
+    let (number, unit) = split_number(s);
+    let scale = match unit.to_ascii_lowercase().as_str() {
+        "bps" => 1,
+        "kbps" => 1_000,
+        "mbps" => 1_000_000,
+        "gbps" => 1_000_000_000,
+        _ => {
+            return Err(format!(
+                "malformed rate {s:?}: expected a number and a unit, bps, kbps, Mbps or Gbps \
+                 (e.g. \"5Mbps\")"
+            ))
+        }
+    };
+    match scaled(number, scale) {
+        Some(0) => Err(format!(
+            "rate {s:?} is zero; leave `rate` out for an infinitely fast link"
+        )),
+        Some(bps) => Ok(bps),
+        None => Err(format!(
+            "malformed rate {s:?}: {number:?} is not a number that gives a whole number of \
+             bit/s below 2^64"
+        )),
+    }
+}
+
+/// Formats `ns` as seconds with nanosecond precision: `1.500000000 s`.
+pub fn format_ns(ns: u64) -> String {
+    format!("{}.{:09} s", ns / SEC, ns % SEC)
+}
+
+/// An interface address with its prefix length: `10.1.1.1/24`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Cidr {
+    /// The address.
+    pub addr: IpAddr,
+    /// The prefix length (at most 32 for IPv4, 128 for IPv6).
+    pub prefix_len: u8,
+}
+
+impl Cidr {
+    /// Parses `ADDR/LEN`.
+    pub fn parse(s: &str) -> Result<Cidr, String> {
+        let Some((a, l)) = s.split_once('/') else {
+            return Err(format!(
+                "bad address {s:?}: expected ADDRESS/PREFIX-LENGTH, e.g. \"10.1.1.1/24\" or \
+                 \"2001:db8::1/64\""
+            ));
+        };
+        let addr: IpAddr = a
+            .parse()
+            .map_err(|_| format!("bad address {s:?}: {a:?} is not an IPv4 or IPv6 address"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix_len = l.parse::<u8>().ok().filter(|&n| n <= max).ok_or_else(|| {
+            format!("bad address {s:?}: the prefix length must be a number from 0 to {max}")
+        })?;
+        Ok(Cidr { addr, prefix_len })
+    }
+
+    /// True if the bits after the prefix are all zero (a network prefix).
+    pub fn is_network(&self) -> bool {
+        match self.addr {
+            IpAddr::V4(a) => {
+                let host = u32::MAX
+                    .checked_shr(u32::from(self.prefix_len))
+                    .unwrap_or(0);
+                u32::from(a) & host == 0
+            }
+            IpAddr::V6(a) => {
+                let host = u128::MAX
+                    .checked_shr(u32::from(self.prefix_len))
+                    .unwrap_or(0);
+                u128::from(a) & host == 0
+            }
+        }
+    }
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix_len)
+    }
+}
+
+/// A duration in a TOML file.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Dur(pub(super) u64);
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Dur;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration string such as \"150ms\"")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Dur, E> {
+                parse_duration(s).map(Dur).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A rate in a TOML file.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Rate(pub(super) u64);
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Rate;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a rate string such as \"5Mbps\"")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Rate, E> {
+                parse_rate(s).map(Rate).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The addresses of one link end: `"IP/LEN"` or a list of them.
+#[derive(Debug, Clone)]
+pub(super) struct EndAddrs(pub(super) Vec<Cidr>);
+
+impl<'de> Deserialize<'de> for EndAddrs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = EndAddrs;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an address such as \"10.1.1.1/24\" or a list of addresses")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<EndAddrs, E> {
+                Cidr::parse(s).map(|c| EndAddrs(vec![c])).map_err(E::custom)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<EndAddrs, A::Error> {
+                let mut v = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    v.push(Cidr::parse(&s).map_err(de::Error::custom)?);
+                }
+                Ok(EndAddrs(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
