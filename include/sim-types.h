@@ -3,7 +3,7 @@
  * Value and handle types of the ns-3-dce kernel-library ABI ("sim" API,
  * LIBOS_API_VERSION 2), byte-compatible with the headers ns-3-dce 1.12 is
  * built against.  The layouts are interface facts, recorded in the project's
- * ABI reference (shared/reference/dce-abi.md).
+ * ABI reference (Documentation/dce/abi.rst).
  */
 #ifndef SIM_TYPES_H
 #define SIM_TYPES_H

@@ -11,7 +11,8 @@
 //!      `sim_init` declaration again, this time with every value type mapped
 //!      to ours, so that each member's type can be compared exactly.
 //! 2. Compiles `csrc/abi_check.c` with the `cc` crate: `_Static_assert`s that
-//!    pin the header to the numbers published in dce-abi.md (sizes, every
+//!    pin the header to the numbers published in Documentation/dce/abi.rst
+//!    (sizes, every
 //!    member offset, flag values).  Nothing of it is linked.
 //!
 //! Exports the include directory to dependents as `DEP_DCE_SIM_ABI_INCLUDE`.

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Check the ELF properties ns-3-dce's CoojaLoader needs of the kernel
-# library (dce-abi.md §4.2, §10) and report the size of the RW segment it
+# library (Documentation/dce/abi.rst, "What the library must be",
+# "Checklist") and report the size of the RW segment it
 # copies on every switch between nodes.  Run by "make test" (dce-lib-test).
 #
 #   tools/tests/dce-lib-check.sh [out/lib/liblkl.so]

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Pins the C headers of the ns-3-dce ABI (include/sim.h, sim-types.h,
- * sim-init.h) to the numbers published in dce-abi.md §1.3-§1.5: struct
+ * sim-init.h) to the numbers published in Documentation/dce/abi.rst
+ * ("Value types", "The exported table", "The imported table"): struct
  * sizes, the offset (and C type) of every member of both tables, the enum
  * values.  Compiled by dce-abi's build.rs; it only contains _Static_asserts,
  * so a mismatch fails the build and nothing is ever linked.
@@ -13,7 +14,7 @@
 #include "sim.h"
 
 #define SIZE(T, n) \
-	_Static_assert(sizeof(T) == (n), "sizeof(" #T ") must be " #n " (dce-abi.md)")
+	_Static_assert(sizeof(T) == (n), "sizeof(" #T ") must be " #n " (Documentation/dce/abi.rst)")
 
 /* Member m of struct T is at offset off and has C type ty. */
 #define MEMBER(T, m, off, ty)                                                  \
@@ -21,7 +22,7 @@
 		       __builtin_types_compatible_p(                           \
 			       __typeof__(((struct T *)0)->m), ty),             \
 		       "struct " #T "." #m " must be at offset " #off          \
-		       " and have type " #ty " (dce-abi.md)")
+		       " and have type " #ty " (Documentation/dce/abi.rst)")
 
 /* §1.1, §1.6 */
 _Static_assert(LIBOS_API_VERSION == 2, "LIBOS_API_VERSION must be 2");

@@ -4,7 +4,8 @@
 //!
 //! The C headers `include/sim.h`, `sim-types.h` and `sim-init.h` of this
 //! repository are the single source of truth; the specification is
-//! dce-abi.md (§1 binary interface, §3.0 execution contexts).
+//! Documentation/dce/abi.rst ("The binary interface", "Execution
+//! contexts").
 //!
 //! * [`sim_init`](SimInit): the one symbol the library exports
 //!   ([`SIM_INIT_SYMBOL`]); DCE calls it once per node.
@@ -15,14 +16,14 @@
 //! * value types [`SimDevicePacket`], [`SimSysIterator`], [`PollTableRef`],
 //!   [`SimDevFlags`], [`SimSysFileFlags`]; opaque handles [`SimTask`],
 //!   [`SimSocket`], [`SimDevice`], [`SimSysFile`], [`SimKernel`].
-//! * [`published`]: the layout numbers of dce-abi.md as tables.
+//! * [`published`]: the layout numbers of abi.rst as tables.
 //!
 //! # Compile-time checks
 //!
 //! The build fails if this mirror and the header disagree in any size,
 //! alignment, member offset, member type, enum value or entry point
 //! signature (bindgen's view of the header, private module `layout`), if
-//! the mirror disagrees with the numbers published in dce-abi.md
+//! the mirror disagrees with the numbers published in abi.rst
 //! ([`published`]), or if the header does (`csrc/abi_check.c`, compiled by
 //! `build.rs`: `_Static_assert`s only).  `$DCE_SIM_INCLUDE` selects another
 //! header directory.
@@ -35,7 +36,8 @@
 //!
 //! # Execution contexts
 //!
-//! DCE runs library code in five kinds of context (dce-abi.md §3.0); the
+//! DCE runs library code in five kinds of context (abi.rst "Execution
+//! contexts"); the
 //! documentation of each member names them:
 //!
 //! | context | entered through | `task_current` | may block |

@@ -1,4 +1,6 @@
-//! The layout numbers published in dce-abi.md (§1.3, §1.4, §1.5), written
+//! The layout numbers published in Documentation/dce/abi.rst ("Value
+//! types", "The exported table: SimExported", "The imported table:
+//! SimImported"), written
 //! out by hand, and compile-time checks that our mirror matches them.
 //!
 //! `csrc/abi_check.c` pins the C header to the very same numbers, and
@@ -51,25 +53,30 @@ macro_rules! published {
                 offset_of!($ty, $field) == $off,
                 concat!(
                     stringify!($ty), "::", stringify!($field),
-                    " is not at offset ", stringify!($off), " (dce-abi.md)"
+                    " is not at offset ", stringify!($off), " (Documentation/dce/abi.rst)"
                 )
             );
         )*
     };
 }
 
-/// `sizeof(struct SimExported)` on LP64 (dce-abi.md §1.4).
+/// `sizeof(struct SimExported)` on LP64 (abi.rst "The exported table:
+/// SimExported").
 pub const SIM_EXPORTED_SIZE: usize = 232;
-/// Number of members of `struct SimExported` (dce-abi.md §1.4).
+/// Number of members of `struct SimExported` (abi.rst "The exported
+/// table: SimExported").
 pub const SIM_EXPORTED_MEMBERS: usize = 29;
-/// `sizeof(struct SimImported)` on LP64 (dce-abi.md §1.5).
+/// `sizeof(struct SimImported)` on LP64 (abi.rst "The imported table:
+/// SimImported").
 pub const SIM_IMPORTED_SIZE: usize = 240;
-/// Number of members of `struct SimImported` (dce-abi.md §1.5).
+/// Number of members of `struct SimImported` (abi.rst "The imported
+/// table: SimImported").
 pub const SIM_IMPORTED_MEMBERS: usize = 30;
 
 published! {
     /// `(member, offset)` of every member of `struct SimExported`, in
-    /// declaration order, as published in dce-abi.md §1.4.  DCE (compiled
+    /// declaration order, as published in abi.rst "The exported table:
+    /// SimExported".  DCE (compiled
     /// against the 4.4 headers) calls member *i* at offset `8 * i` of the
     /// 232-byte object it allocated.
     SIM_EXPORTED_OFFSETS for SimExported, size 232, align 8 {
@@ -107,7 +114,8 @@ published! {
 
 published! {
     /// `(member, offset)` of every member of `struct SimImported`, in
-    /// declaration order, as published in dce-abi.md §1.5.  DCE fills
+    /// declaration order, as published in abi.rst "The imported table:
+    /// SimImported".  DCE fills
     /// member *i* at offset `8 * i` of the 240-byte object on its stack.
     SIM_IMPORTED_OFFSETS for SimImported, size 240, align 8 {
         vprintf @ 0,
@@ -144,8 +152,8 @@ published! {
 }
 
 published! {
-    /// `(member, offset)` of `struct SimDevicePacket` (dce-abi.md §1.3: 16
-    /// bytes, passed and returned by value).
+    /// `(member, offset)` of `struct SimDevicePacket` (abi.rst "Value
+    /// types": 16 bytes, passed and returned by value).
     SIM_DEVICE_PACKET_OFFSETS for SimDevicePacket, size 16, align 8 {
         buffer @ 0,
         token @ 8,
@@ -153,8 +161,8 @@ published! {
 }
 
 published! {
-    /// `(member, offset)` of `struct SimSysIterator` (dce-abi.md §1.3: three
-    /// function pointers, 24 bytes).
+    /// `(member, offset)` of `struct SimSysIterator` (abi.rst "Value
+    /// types": three function pointers, 24 bytes).
     SIM_SYS_ITERATOR_OFFSETS for SimSysIterator, size 24, align 8 {
         report_start_dir @ 0,
         report_end_dir @ 8,
@@ -163,8 +171,9 @@ published! {
 }
 
 published! {
-    /// `(member, offset)` of `struct poll_table_ref` (dce-abi.md §1.3: `ret`
-    /// at 0, `opaque` at 8; declared privately by DCE and LibOS, in no
+    /// `(member, offset)` of `struct poll_table_ref` (abi.rst "Value
+    /// types": `ret` at 0, `opaque` at 8; declared privately by DCE and
+    /// LibOS, in no
     /// header).
     POLL_TABLE_REF_OFFSETS for PollTableRef, size 16, align 8 {
         ret @ 0,
@@ -181,7 +190,7 @@ const_assert_eq!(SIM_IMPORTED_OFFSETS.len(), SIM_IMPORTED_MEMBERS);
 const_assert_eq!(size_of::<SimExported>(), SIM_EXPORTED_SIZE);
 const_assert_eq!(size_of::<SimImported>(), SIM_IMPORTED_SIZE);
 
-// Published flag values (dce-abi.md §1.3) and the enum's size.
+// Published flag values (abi.rst "Value types") and the enum's size.
 const_assert_eq!(crate::SimDevFlags::NOARP.bits(), 1);
 const_assert_eq!(crate::SimDevFlags::POINTTOPOINT.bits(), 2);
 const_assert_eq!(crate::SimDevFlags::MULTICAST.bits(), 4);

@@ -1,5 +1,6 @@
-//! The two function tables and the entry point (`sim-init.h`, dce-abi.md
-//! §1.1, §1.4, §1.5).
+//! The two function tables and the entry point (`sim-init.h`;
+//! Documentation/dce/abi.rst, "The entry point: sim_init", "The exported
+//! table: SimExported", "The imported table: SimImported").
 //!
 //! Context names (K-task, D-task, A-task, H-task, M) are those of the
 //! [crate documentation](crate#execution-contexts).
@@ -159,7 +160,7 @@ pub struct SimExported {
     /// [`PollTableRef`](crate::PollTableRef).  DCE's `poll`/`select` and
     /// Cradle call it; the library stores the readiness mask in `ret` and,
     /// if `opaque` was non-NULL, registers a waiter and stores its handle in
-    /// `opaque` (dce-abi.md §2.3).
+    /// `opaque` (abi.rst "The poll protocol").
     pub sock_poll: Option<unsafe extern "C" fn(socket: *mut SimSocket, ret: *mut c_void)>,
     /// `sock_pollfreewait(polltable)`: DCE calls it with the `opaque` a
     /// registering `sock_poll` returned, when `poll`/`select` returns or a
@@ -240,7 +241,8 @@ pub struct SimExported {
 /// # Contexts
 ///
 /// Each member's documentation says where the library may call it.  In M
-/// context (event callbacks, `dev_create_packet`, `dev_rx`) dce-abi.md §3.0
+/// context (event callbacks, `dev_create_packet`, `dev_rx`) abi.rst
+/// "Execution contexts"
 /// allows only `malloc`, `free`, `vprintf`, `random`, `event_schedule_ns`,
 /// `event_cancel`, `current_ns`, `task_wakeup`, `dev_xmit` and `poll_event`
 /// (plus `memcpy` and `memset`, plain libc calls, and `signal_raised`, a

@@ -1,4 +1,5 @@
-//! Handle and value types of the ABI (`sim-types.h`, dce-abi.md §1.2, §1.3).
+//! Handle and value types of the ABI (`sim-types.h`;
+//! Documentation/dce/abi.rst, "Handle types", "Value types").
 
 use core::ffi::{c_char, c_int, c_uint, c_void};
 use core::marker::{PhantomData, PhantomPinned};
@@ -9,7 +10,7 @@ use core::marker::{PhantomData, PhantomPinned};
 /// DCE 1.12 was compiled with `#if LIBOS_API_VERSION == 2`, which selects
 /// the three-argument [`SimExported::dev_create`](crate::SimExported::dev_create)
 /// (`ifname`, `priv`, `flags`) and the 30-member [`SimImported`](crate::SimImported)
-/// (dce-abi.md §1.6).
+/// (abi.rst "Versions and layout rules").
 pub const LIBOS_API_VERSION: c_int = 2;
 
 macro_rules! opaque {
@@ -228,7 +229,8 @@ pub struct SimSysIterator {
 ///
 /// Not in any header: DCE and LibOS each declare it privately with this
 /// layout (`ret` at offset 0, `opaque` at offset 8, 16 bytes;
-/// dce-abi.md §1.3, §2.3).  `sock_poll`'s `ret` parameter is a `void *`
+/// abi.rst "Value types", "The poll protocol").  `sock_poll`'s `ret`
+/// parameter is a `void *`
 /// that points to one of these.
 #[doc(alias = "poll_table_ref")]
 #[repr(C)]

@@ -1,4 +1,5 @@
-//! Per-node heaps with DCE's malloc rules (dce-abi.md §3.1, §9 H3).
+//! Per-node heaps with DCE's malloc rules (Documentation/dce/abi.rst,
+//! "Memory, logging and files"; "Hazards", H3).
 //!
 //! DCE's `Malloc` (KingsleyAlloc) stores the request size in an 8-byte
 //! header in front of the block, so blocks are **only 8-byte aligned**, and

@@ -1,5 +1,7 @@
 //! Hard errors: every place where ns-3-dce would crash, assert or corrupt
-//! memory (dce-abi.md §3.0–§3.3, §9 H2–H4).
+//! memory (Documentation/dce/abi.rst: "Execution contexts", "Memory,
+//! logging and files", "Time, events and randomness", "Tasks and
+//! scheduling"; "Hazards", H2 to H4).
 //!
 //! The simulator detects these instead of crashing and reports them as a
 //! [`SimError`].  Every error is also *latched* in the [`Sim`](crate::Sim)
@@ -37,7 +39,7 @@ pub enum SimError {
     /// `task_yield()` outside a task (event/main context).
     TaskYieldOutsideTask,
     /// `task_current()` during DCE's teardown, which runs with no current
-    /// task (dce-abi.md §9 H1b).
+    /// task (abi.rst "Hazards", H1b).
     TaskCurrentInTeardown,
     /// An import that needs DCE's `TaskManager::Current()` (scheduling an
     /// event, sending a frame, waking a program's poll) during DCE's
@@ -57,7 +59,7 @@ pub enum SimError {
         line: String,
     },
     /// `task_wait()`/`task_yield()` while a Cradle caller's fiberless task
-    /// is the current one (dce-abi.md §9 H1c).
+    /// is the current one (abi.rst "Hazards", H1c).
     WaitOnFiberless {
         /// `task_wait` or `task_yield`.
         call: &'static str,

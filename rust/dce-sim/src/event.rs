@@ -1,7 +1,8 @@
 //! The global discrete-event queue (ns-3's `Simulator`, as DCE uses it).
 //!
 //! Time is virtual nanoseconds (`u64`) and never advances while an event or
-//! a task runs (dce-abi.md §3.2).  Events are ordered by (time, insertion
+//! a task runs (Documentation/dce/abi.rst, "Time, events and
+//! randomness").  Events are ordered by (time, insertion
 //! sequence number), exactly like ns-3's (timestamp, uid) key, so events at
 //! the same time run FIFO in the order they were scheduled.  Every event
 //! carries a node: the simulator context it runs in.

@@ -1,5 +1,6 @@
 //! Core of `dce-sim`, a simulator that reproduces what ns-3-dce 1.12 (DCE)
-//! offers a kernel library and where DCE would crash (dce-abi.md §3, §9),
+//! offers a kernel library and where DCE would crash
+//! (Documentation/dce/abi.rst, "Execution contexts", "Hazards"),
 //! and its ABI layer, which loads a kernel library per node and serves its
 //! `SimImported` calls.
 //!
@@ -46,7 +47,8 @@
 //! # Execution contexts
 //!
 //! The simulator always knows whether it is running an event callback
-//! ("M" context in dce-abi.md §3.0), a task, or nothing (between runs), and
+//! ("M" context in abi.rst "Execution contexts"), a task, or nothing
+//! (between runs), and
 //! for which node: [`Sim::current_node`], [`Sim::in_task`].
 
 #![deny(missing_docs)]
@@ -85,7 +87,8 @@ impl fmt::Display for NodeId {
     }
 }
 
-/// Stack size of a DCE kernel task: 128 KiB (`1 << 17`, dce-abi.md §3.0).
+/// Stack size of a DCE kernel task: 128 KiB (`1 << 17`,
+/// Documentation/dce/abi.rst, "Execution contexts").
 pub const DCE_TASK_STACK_SIZE: usize = 1 << 17;
 
 /// Configuration of a [`Sim`].

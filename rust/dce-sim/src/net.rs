@@ -1,5 +1,5 @@
 //! Network devices and links: what ns-3's NetDevices and channels do for
-//! DCE (dce-abi.md §2.4, §3.5).
+//! DCE (Documentation/dce/abi.rst, "Devices and frames").
 //!
 //! * [`Host::add_device`] does what DCE does when a NetDevice is added to a
 //!   node: in a D-task on the node, `dev_create("sim%d", priv, flags)`,

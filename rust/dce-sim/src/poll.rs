@@ -1,5 +1,6 @@
-//! `poll()` as DCE runs it for sockets of the kernel library (dce-abi.md
-//! §2.3): DCE's `PollTable` and the `sock_poll` / `poll_event` /
+//! `poll()` as DCE runs it for sockets of the kernel library
+//! (Documentation/dce/abi.rst, "The poll protocol"): DCE's `PollTable`
+//! and the `sock_poll` / `poll_event` /
 //! `sock_pollfreewait` protocol.
 //!
 //! [`Host::poll`] is called from a task of a node, as an application's

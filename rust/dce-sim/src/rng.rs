@@ -1,4 +1,5 @@
-//! DCE's `random()`: one deterministic stream per node (dce-abi.md §3.2).
+//! DCE's `random()`: one deterministic stream per node
+//! (Documentation/dce/abi.rst, "Time, events and randomness").
 //!
 //! DCE returns `sizeof(unsigned long)` bytes, each drawn from an ns-3
 //! `UniformRandomVariable(0, 255)`, deterministic under the ns-3 seed and

@@ -1,4 +1,5 @@
-//! Sysctls the way DCE reads and writes them (dce-abi.md §2.5).
+//! Sysctls the way DCE reads and writes them (Documentation/dce/abi.rst,
+//! "The sysctl walk").
 //!
 //! DCE names a sysctl by a dotted path with a leading dot
 //! (`.net.ipv4.conf.all.forwarding`).  To read or write one it walks the

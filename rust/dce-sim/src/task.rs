@@ -1,5 +1,6 @@
-//! Cooperative tasks: one DCE-like `TaskManager` per node (dce-abi.md
-//! §3.0, §3.3).
+//! Cooperative tasks: one DCE-like `TaskManager` per node
+//! (Documentation/dce/abi.rst, "Execution contexts", "Tasks and
+//! scheduling").
 //!
 //! * A task is a fiber with its own stack (128 KiB by default, like DCE's
 //!   `1 << 17`; see [`SimConfig::task_stack_size`](crate::SimConfig)).
@@ -31,7 +32,8 @@
 //! Like DCE's tasks, a task may carry a *switch notifier*
 //! ([`Sim::set_switch_notifier`]), called every time the task is switched
 //! in: the ABI layer gives one to kernel and DCE-internal tasks, which
-//! swaps their node's library segment in (dce-abi.md §4.2), and none to
+//! swaps their node's library segment in (abi.rst "When the segment is
+//! swapped"), and none to
 //! application tasks, which DCE switches in without touching the kernel's
 //! segment (§9 H1).
 //!
@@ -76,7 +78,7 @@ impl TaskId {
     }
 }
 
-/// The two kinds of task the library sees (dce-abi.md §3.0).
+/// The two kinds of task the library sees (abi.rst "Execution contexts").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskKind {
     /// K-task: started by the library's `task_start`; its function must
@@ -651,7 +653,8 @@ mod tests {
         let t = sim
             .task_start(n, move |sim: &Sim| {
                 let me = sim.task_current().unwrap();
-                // A 1 ms sleep: an event wakes the task (dce-abi.md §3.3).
+                // A 1 ms sleep: an event wakes the task (abi.rst "Tasks and
+                // scheduling").
                 sim.schedule(n, 1_000_000, move |sim: &Sim| {
                     assert!(sim.task_wakeup(me).unwrap());
                 })

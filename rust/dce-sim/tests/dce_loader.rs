@@ -1,7 +1,8 @@
 //! Many nodes under ns-3-dce's own loader (dce-sim's default): one copy of
 //! the library, its writable segment swapped per node at every entry point,
 //! event and switch into a kernel or DCE-internal task, never when a
-//! program's task resumes (dce-abi.md §4.2, §9 H1).  Programs run as
+//! program's task resumes (Documentation/dce/abi.rst, "When the segment
+//! is swapped"; "Hazards", H1).  Programs run as
 //! application tasks, Cradle callers without a fiber, and the simulation
 //! ends with DCE's teardown.
 //!

@@ -20,7 +20,8 @@
 //!   made the kernel progress (an event, another call), writes the result
 //!   into the slot and wakes the caller with `task_wakeup`.  After waking,
 //!   the caller reads only its slot: DCE does not put the node's globals
-//!   back for an application task (dce-abi.md §9 H1);
+//!   back for an application task (Documentation/dce/abi.rst, "Hazards",
+//!   H1);
 //! * it blocked and the caller cannot wait ([`Wait::Never`]: calls that are
 //!   non-blocking by their flags or nature, which Cradle makes without a
 //!   fiber, and `sock_close`/`sock_pollfreewait`, which DCE's teardown
@@ -555,7 +556,7 @@ fn run_call(req: Request) -> Outcome {
 
 /// Sleeps until `slot` is done.  Reads nothing but `slot` and `sleeper`,
 /// both on this stack: after `task_wait` returns on an application task,
-/// the library's globals may be another node's (dce-abi.md §9 H1).
+/// the library's globals may be another node's (abi.rst "Hazards", H1).
 #[inline(never)]
 fn wait_for(slot: &Slot, sleeper: &Sleeper) -> Outcome {
     while !slot.done.get() {

@@ -3,8 +3,9 @@
 //! [`Dce`] is a copy of the `SimImported` table DCE hands to `sim_init`
 //! ([`DceHandle`]; DCE's own object lives on its stack) together with the
 //! node's `SimKernel*` cookie, with one safe method per import we use.
-//! Which imports are allowed in which context is DCE's rule (dce-abi.md
-//! §3.0): everything here is valid in every context except
+//! Which imports are allowed in which context is DCE's rule
+//! (Documentation/dce/abi.rst, "Execution contexts"): everything here is
+//! valid in every context except
 //! [`Dce::current_task`] and [`Sleeper::sleep`], which are `unsafe` for
 //! that reason.
 
@@ -151,7 +152,8 @@ impl Dce {
     }
 
     /// `event_schedule_ns(ns, f, ctx)`: the handle, or NULL.  The handle
-    /// dies when the event runs or is cancelled (dce-abi.md §3.2).
+    /// dies when the event runs or is cancelled (abi.rst "Time, events and
+    /// randomness").
     pub fn schedule(&self, ns: u64, f: EventFn, ctx: *mut c_void) -> *mut c_void {
         match self.imp.event_schedule_ns {
             // SAFETY: DCE's event_schedule_ns, valid in every context; `f`
@@ -248,8 +250,9 @@ impl Dce {
 /// task that is about to block in a call.
 ///
 /// DCE swaps a node's globals back in when one of its kernel or internal
-/// tasks resumes, but not when an application task does (dce-abi.md §9
-/// H1): after `task_wait` returns on an application task, another node's
+/// tasks resumes, but not when an application task does (abi.rst
+/// "Hazards", H1): after `task_wait` returns on an application task,
+/// another node's
 /// globals may be in place.  Everything a waiting task needs after it
 /// wakes up must therefore be on its own stack; this is the part that
 /// comes from DCE.
@@ -265,8 +268,8 @@ impl Sleeper {
     ///
     /// # Safety
     /// Only on a DCE task with a fiber (an application or DCE-internal
-    /// task), never in event context or on a Cradle caller (dce-abi.md
-    /// §3.0, §9 H1c).
+    /// task), never in event context or on a Cradle caller (abi.rst
+    /// "Execution contexts"; "Hazards", H1c).
     pub unsafe fn sleep(&self) {
         if let Some(wait) = self.wait {
             // SAFETY: the caller's.

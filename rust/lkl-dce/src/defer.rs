@@ -1,6 +1,7 @@
 //! Effects on DCE deferred out of calls that DCE's teardown makes.
 //!
-//! DCE's teardown (dce-abi.md §9 H1b) calls `sock_close` and
+//! DCE's teardown (Documentation/dce/abi.rst, "Hazards", H1b) calls
+//! `sock_close` and
 //! `sock_pollfreewait` when its `TaskManager::Current()` is NULL: besides
 //! `task_current` and `task_wait`, its `event_schedule_ns` and `dev_xmit`
 //! dereference it there.  Closing a TCP connection sends a FIN and arms a

@@ -1,4 +1,5 @@
-//! The kernel's randomness from DCE's `random()` (dce-abi.md §3.2).
+//! The kernel's randomness from DCE's `random()` (Documentation/dce/abi.rst,
+//! "Time, events and randomness").
 //!
 //! Once the kernel has booted, 64 bytes from DCE's deterministic random
 //! stream (seeded by ns-3's seed and run number) are added to the kernel's

@@ -6,7 +6,9 @@
 //! top-level Makefile (target `dce-lib`, Cargo profile `dce-lib`, which sets
 //! `panic = "abort"`).  DCE loads that object once per process, swaps its
 //! writable segment per node, and calls [`sim_init`] once per node, in a
-//! D-task at t=0 (dce-abi.md §0, §1, §3, §4.2; design:
+//! D-task at t=0 (ABI: `Documentation/dce/abi.rst`, "Overview", "The
+//! binary interface", "Execution contexts", "One copy, one segment per
+//! node"; design:
 //! `Documentation/dce/design.rst`).
 //!
 //! # Layers
@@ -92,7 +94,7 @@ unsafe fn op_boot(_: &mut Args) -> c_long {
 }
 
 /// `sim_init(exported, imported, kernel)`: the one symbol `liblkl.so`
-/// exports (dce-abi.md §1.1).
+/// exports (abi.rst "The entry point: sim_init").
 ///
 /// Copies `*imported` into this node's state, fills `task_create`,
 /// `task_destroy` and `task_get_private` first, then every other slot of
@@ -125,7 +127,8 @@ pub unsafe extern "C" fn sim_init(
     // contract); nothing else accesses it during this call.
     let exported = unsafe { &mut *exported };
     // DCE calls these from inside task_current/task_start/task_wakeup, so
-    // they are filled before anything else (dce-abi.md §3.0).
+    // they are filled before anything else (abi.rst "The entry point:
+    // sim_init").
     exported.task_create = Some(task::task_create);
     exported.task_destroy = Some(task::task_destroy);
     exported.task_get_private = Some(task::task_get_private);

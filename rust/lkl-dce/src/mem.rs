@@ -1,5 +1,6 @@
 //! Host memory operations over DCE's per-node malloc (8-byte aligned only,
-//! `free(NULL)` crashes: dce-abi.md §3.1).
+//! `free(NULL)` crashes: Documentation/dce/abi.rst, "Memory, logging and
+//! files").
 
 use crate::node;
 use core::ffi::{c_int, c_ulong, c_void};

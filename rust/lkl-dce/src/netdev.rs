@@ -1,4 +1,5 @@
-//! NetDevice entry points (dce-abi.md §2.4, §3.5) over the arch's host
+//! NetDevice entry points (Documentation/dce/abi.rst, "Devices and
+//! frames") over the arch's host
 //! network devices (`arch/lkl/drivers/netdev.c`, interface in
 //! `asm/host_ops.h`).
 //!

@@ -1,7 +1,8 @@
 //! [`Node`]: everything one node's library keeps, in one static.
 //!
 //! ns-3-dce loads one copy of the library for all nodes and swaps its
-//! writable segment (`.data`/`.bss`) per node (dce-abi.md §4.2): this
+//! writable segment (`.data`/`.bss`) per node (Documentation/dce/abi.rst,
+//! "One copy, one segment per node"): this
 //! static, like every kernel global, therefore exists once per node, and
 //! the live copy is the node whose code DCE is running.  It is reached
 //! through [`node()`], a shared reference: every field is a `Cell` (or an

@@ -1,4 +1,5 @@
-//! `sock_poll` and `sock_pollfreewait` (dce-abi.md §2.3): DCE's poll
+//! `sock_poll` and `sock_pollfreewait` (Documentation/dce/abi.rst, "The
+//! poll protocol"): DCE's poll
 //! tables and the arch's poll waiters (`arch/lkl/kernel/poll.c`).
 //!
 //! `sock_poll` with a `PollTable*` registers a waiter of the arch that

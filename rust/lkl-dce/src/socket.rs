@@ -1,4 +1,5 @@
-//! Socket entry points (dce-abi.md §2.2, §2.3), each one [`Request`] for
+//! Socket entry points (Documentation/dce/abi.rst, "Socket semantics",
+//! "The poll protocol"), each one [`Request`] for
 //! the kernel's own system calls ([`crate::call`]).
 //!
 //! A `SimSocket *` is the kernel file descriptor plus one (never NULL).
@@ -31,7 +32,7 @@ const EINVAL: c_long = 22;
 const EBADF: c_long = 9;
 const ENODEV: c_long = 19;
 /// `SOCK_NONBLOCK`/`SOCK_CLOEXEC` live above the type bits; DCE's fds ignore
-/// them (dce-abi.md §9-H5), so the kernel does not see them either.
+/// them (abi.rst "Hazards", H5), so the kernel does not see them either.
 const SOCK_TYPE_MASK: c_int = 0xf;
 /// File status flag DCE passes to connect and accept (asm-generic value,
 /// the same as x86-64's).
@@ -151,7 +152,7 @@ pub unsafe extern "C" fn sock_socket(
     req.undo = Some(undo_new_fd);
     let fd = call::call(req).ret;
     if fd < 0 {
-        // On error the output is left alone (dce-abi.md §2.2).
+        // On error the output is left alone (abi.rst "Socket semantics").
         return fd as c_int;
     }
     // SAFETY: DCE passes a writable SimSocket* slot (checked non-NULL).

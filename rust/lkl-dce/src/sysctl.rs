@@ -1,4 +1,5 @@
-//! Sysctl entry points (dce-abi.md §2.5) over the kernel's /proc/sys
+//! Sysctl entry points (Documentation/dce/abi.rst, "The sysctl walk")
+//! over the kernel's /proc/sys
 //! (mounted at boot by the arch).
 //!
 //! * `sys_iterate_files` walks /proc/sys depth-first with `openat` and

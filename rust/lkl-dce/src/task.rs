@@ -1,5 +1,6 @@
 //! Our `struct SimTask`: what DCE keeps for each of its tasks that enters
-//! the library (dce-abi.md §2.1).  The library uses it only to wake a task
+//! the library (Documentation/dce/abi.rst, "Tasks and scheduling").  The
+//! library uses it only to wake a task
 //! that waits for a call ([`crate::call`]); the kernel runs on green
 //! threads of its own ([`crate::thread`]).
 

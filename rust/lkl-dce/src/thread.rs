@@ -13,7 +13,8 @@
 //!
 //! Why not DCE tasks (`task_start`), as LibOS did: DCE switches between
 //! tasks through its event loop, and between two slices of one node's
-//! kernel the segment may hold another node's globals (dce-abi.md §9 H1),
+//! kernel the segment may hold another node's globals
+//! (Documentation/dce/abi.rst, "Hazards", H1),
 //! a Cradle caller has no fiber to wait on (§9 H1c), and DCE's teardown no
 //! current task at all (§9 H1b).  With green threads a node's kernel code
 //! only ever runs inside a DCE entry into that node, with its segment in

@@ -1,5 +1,5 @@
 //! Host time and timers over DCE's virtual clock and events
-//! (dce-abi.md §3.2).
+//! (Documentation/dce/abi.rst, "Time, events and randomness").
 //!
 //! A timer is one pending DCE event at most.  Its handle is cleared when
 //! the event runs and when it is cancelled, because DCE's handle dangles

@@ -3,7 +3,8 @@
 //! DCE never calls the library's functions directly: every socket, device
 //! and sysctl entry point goes through a wrapper of its
 //! `KernelSocketFdFactory` that first calls the kernel loader's
-//! `NotifyStartExecute` (dce-abi.md §2), which swaps the node's segment in
+//! `NotifyStartExecute` (Documentation/dce/abi.rst, "Calling
+//! conventions"), which swaps the node's segment in
 //! ([`super::loader`]).  [`view`] returns a table of such wrappers: each
 //! finds the node whose context runs (an event's or a task's), swaps its
 //! segment in and calls the library.  Nothing is done when the call

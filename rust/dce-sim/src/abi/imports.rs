@@ -1,6 +1,7 @@
 //! The `SimImported` table: every import as an `extern "C"` callback with
 //! DCE's semantics, and a hard error where DCE would crash or assert
-//! (dce-abi.md §1.5, §3).
+//! (Documentation/dce/abi.rst: "The imported table: SimImported",
+//! "Entry points the library calls", "Execution contexts").
 
 use super::{Frame, Host, NodeCtx, PollEvent, NODE_MAGIC};
 use crate::{Sim, SimError, TaskId};

@@ -1,4 +1,5 @@
-//! Loading the kernel library the way ns-3-dce 1.12 does (dce-abi.md §4.2).
+//! Loading the kernel library the way ns-3-dce 1.12 does
+//! (Documentation/dce/abi.rst, "One copy, one segment per node").
 //!
 //! [`LoaderMode::Cooja`], the default, is DCE's CoojaLoader:
 //!
@@ -187,8 +188,9 @@ fn dlopen(path: &Path, flags: c_int) -> Result<(*mut c_void, SimInit), LoadError
             path: path.to_owned(),
         });
     }
-    // SAFETY: `sim_init` has the `SimInit` type by the ABI (dce-abi.md
-    // §1.1); data and function pointers have the same size here.
+    // SAFETY: `sim_init` has the `SimInit` type by the ABI (abi.rst "The
+    // entry point: sim_init"); data and function pointers have the same
+    // size here.
     let sim_init = unsafe { core::mem::transmute::<*mut c_void, SimInit>(sym) };
     Ok((handle, sim_init))
 }

@@ -1,5 +1,6 @@
 //! The ABI layer: runs a kernel library the way ns-3-dce 1.12 does
-//! (dce-abi.md §1, §3, §4).
+//! (Documentation/dce/abi.rst: "The binary interface", "Execution
+//! contexts", "Loading the library").
 //!
 //! A [`Host`] is made of parts, each in its own module:
 //!
@@ -200,7 +201,8 @@ impl NodeCtx {
         unsafe { *self.exported }
     }
 
-    /// The D-task body: DCE's `InitializeStack` (dce-abi.md §4.1).
+    /// The D-task body: DCE's `InitializeStack` (abi.rst "Lookup and
+    /// start-up").
     fn run_sim_init(&self) {
         // SAFETY: the host outlives its nodes' tasks.
         let host = unsafe { &*self.host };
@@ -558,7 +560,7 @@ impl Host {
     }
 
     /// DCE's teardown (`DceManager::DoDispose` at the end of a
-    /// simulation, dce-abi.md §9 H1b), node by node, program by program
+    /// simulation, abi.rst "Hazards", H1b), node by node, program by program
     /// (DCE's `DeleteProcess`): the waiters of the program's poll tables
     /// are freed with `sock_pollfreewait` (`CleanupThread`), the sockets it
     /// opened are closed with `sock_close`, then its task is deleted where

@@ -1,6 +1,7 @@
 //! Applications: programs that use a node's kernel **only** through the
 //! socket entry points of its [`SimExported`] table, as DCE programs do
-//! (dce-abi.md §2.2, §5.2).
+//! (Documentation/dce/abi.rst, "Socket semantics", "Configuration
+//! through the kernel").
 //!
 //! * [`sock`]: [`Socket`], a safe wrapper over the `sock_*` entry
 //!   points, with [`SockAddr`](sock::SockAddr) and [`Errno`].

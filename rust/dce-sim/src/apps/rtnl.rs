@@ -1,6 +1,7 @@
 //! An iproute2-style rtnetlink client: what `ip link set`, `ip addr add`,
-//! `ip route add` and the `show` commands send to the kernel (dce-abi.md
-//! §5.2), over an `AF_NETLINK`/`SOCK_RAW`/`NETLINK_ROUTE` [`Socket`].
+//! `ip route add` and the `show` commands send to the kernel
+//! (Documentation/dce/abi.rst, "Configuration through the kernel"), over
+//! an `AF_NETLINK`/`SOCK_RAW`/`NETLINK_ROUTE` [`Socket`].
 //!
 //! The messages are encoded and decoded by hand, in safe Rust over byte
 //! buffers, in native byte order with the netlink alignment rules

@@ -416,7 +416,7 @@ pub struct RecvMsg {
     /// Control bytes produced (`msg_controllen` as written back).
     pub control_len: usize,
     /// `msg_flags` as written back (starts as 0; ABI libraries need not set
-    /// it, dce-abi.md §2.2).
+    /// it, Documentation/dce/abi.rst, "Socket semantics").
     pub flags: i32,
 }
 
