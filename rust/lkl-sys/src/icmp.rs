@@ -7,21 +7,7 @@ use crate::consts::{AF_INET, ICMP_ECHO, ICMP_ECHOREPLY, IPPROTO_ICMP, POLLIN, SO
 use crate::sys;
 use crate::Errno;
 
-/// RFC 1071 Internet checksum of `data` (as stored big-endian on the wire).
-pub fn checksum(data: &[u8]) -> u16 {
-    let mut sum: u32 = 0;
-    let mut chunks = data.chunks_exact(2);
-    for c in &mut chunks {
-        sum += u32::from(u16::from_be_bytes([c[0], c[1]]));
-    }
-    if let [last] = chunks.remainder() {
-        sum += u32::from(*last) << 8;
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
+pub use crate::inet::checksum;
 
 /// An ICMP echo request with a correct checksum.
 pub fn echo_request(id: u16, seq: u16, payload: &[u8]) -> Vec<u8> {

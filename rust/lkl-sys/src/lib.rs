@@ -31,6 +31,7 @@ pub mod errno;
 pub mod ffi;
 #[cfg(feature = "std")]
 pub mod icmp;
+pub mod inet;
 mod layout;
 pub mod log;
 #[cfg(feature = "std")]

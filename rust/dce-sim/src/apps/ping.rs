@@ -77,21 +77,7 @@ impl PingReport {
     }
 }
 
-/// The Internet checksum (RFC 1071) of `b`.
-pub fn checksum(b: &[u8]) -> u16 {
-    let mut sum: u32 = 0;
-    let mut words = b.chunks_exact(2);
-    for w in &mut words {
-        sum += u32::from(u16::from_be_bytes([w[0], w[1]]));
-    }
-    if let [last] = words.remainder() {
-        sum += u32::from(*last) << 8;
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
+pub use lkl_sys::inet::checksum;
 
 fn echo_data(sent_ns: u64) -> [u8; PING_DATA_LEN] {
     let mut d = [0u8; PING_DATA_LEN];

@@ -5,7 +5,7 @@
 
 use super::gen::{port, v4, v6, Gen};
 
-use crate::apps::ping::checksum;
+use lkl_sys::inet::checksum;
 
 /// The checksum of `data` behind the pseudo-header `pseudo`.
 fn csum(pseudo: &[u8], data: &[u8]) -> u16 {
