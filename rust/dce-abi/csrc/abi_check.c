@@ -24,12 +24,12 @@
 		       "struct " #T "." #m " must be at offset " #off          \
 		       " and have type " #ty " (Documentation/dce/abi.rst)")
 
-/* §1.1, §1.6 */
+/* abi.rst "The entry point: sim_init", "Versions and layout rules" */
 _Static_assert(LIBOS_API_VERSION == 2, "LIBOS_API_VERSION must be 2");
 _Static_assert(sizeof(void *) == 8 && sizeof(long) == 8,
 	       "the published layout is LP64");
 
-/* §1.3 */
+/* abi.rst "Value types" */
 SIZE(enum SimDevFlags, sizeof(int));
 _Static_assert(SIM_DEV_NOARP == 1 << 0, "SIM_DEV_NOARP");
 _Static_assert(SIM_DEV_POINTTOPOINT == 1 << 1, "SIM_DEV_POINTTOPOINT");
@@ -52,7 +52,7 @@ MEMBER(SimSysIterator, report_file, 16,
        void (*)(const struct SimSysIterator *, const char *, int,
 		struct SimSysFile *));
 
-/* §1.4: 29 pointers, 232 bytes */
+/* abi.rst "The exported table": 29 pointers, 232 bytes */
 SIZE(struct SimExported, 232);
 MEMBER(SimExported, task_create, 0,
        struct SimTask *(*)(void *, unsigned long));
@@ -102,7 +102,7 @@ MEMBER(SimExported, sys_file_read, 216,
 MEMBER(SimExported, sys_file_write, 224,
        int (*)(const struct SimSysFile *, const char *, int, int));
 
-/* §1.5: 30 pointers, 240 bytes */
+/* abi.rst "The imported table": 30 pointers, 240 bytes */
 SIZE(struct SimImported, 240);
 MEMBER(SimImported, vprintf, 0,
        int (*)(struct SimKernel *, const char *, va_list));

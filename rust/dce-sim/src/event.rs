@@ -10,7 +10,8 @@
 //! An [`EventId`] is *dead* as soon as its event has started running or has
 //! been cancelled.  In DCE the handle returned by `event_schedule_ns` points
 //! into a holder that only the pending event keeps alive, so cancelling a
-//! dead handle is a use-after-free (§3.2, §9 H3); here it is a hard error
+//! dead handle is a use-after-free (abi.rst "Time, events and
+//! randomness", hazard H3); here it is a hard error
 //! ([`SimError::EventAlreadyRan`], [`SimError::EventAlreadyCancelled`]).
 //!
 //! [`EventQueue`] is the bare data structure; the [`Sim`] methods

@@ -15,7 +15,7 @@
 //!     blocks or returns;
 //!   * [`Sim::task_yield`] goes through the event loop: every other event
 //!     already scheduled at the same time, of any node, runs first.  A yield
-//!     loop never advances time (§9 H12).
+//!     loop never advances time (abi.rst hazard H12).
 //! * An idle node (all its tasks blocked, no timers) processes no event.
 //!
 //! Kinds ([`TaskKind`]): a **kernel** task (`task_start`, K-task) must
@@ -23,7 +23,7 @@
 //! [`SimError::KernelTaskReturned`].  A **one-shot** D-task (DCE-internal:
 //! `sim_init`, `dev_create`, sysctl) ends when its function returns; its
 //! handle is then dead and waking it is [`SimError::WakeupDeadTask`] (DCE
-//! frees the `Task*`: §9 H2).  An **application** task (A-task, a program's
+//! frees the `Task*`: abi.rst hazard H2).  An **application** task (A-task, a program's
 //! thread) ends the same way.  A **fiberless** task is what DCE's Cradle
 //! enters when ns-3 code calls the library with no fiber
 //! ([`Sim::with_fiberless_task`]): it is current while entered, and waiting
@@ -35,7 +35,7 @@
 //! swaps their node's library segment in (abi.rst "When the segment is
 //! swapped"), and none to
 //! application tasks, which DCE switches in without touching the kernel's
-//! segment (§9 H1).
+//! segment (abi.rst hazard H1).
 //!
 //! DCE's teardown ([`Sim::in_teardown`]) runs with no current task at
 //! all, and deletes the tasks of programs still running
@@ -47,7 +47,7 @@
 //! x86-64, stacks are `mmap`ed with a guard page, panics propagate out of
 //! `resume`, and dropping a suspended coroutine unwinds its stack, so a
 //! simulator dropped with blocked tasks frees everything.  It uses neither
-//! host threads nor thread-local storage (what DCE forbids: §3.3), unlike
+//! host threads nor thread-local storage (what DCE forbids: abi.rst "Tasks and scheduling"), unlike
 //! `generator` (thread-local current generator) or a thread per fiber;
 //! `context` (a Boost.Context port) would need raw `unsafe` switching code
 //! of our own.

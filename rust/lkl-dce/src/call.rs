@@ -25,7 +25,7 @@
 //! * it blocked and the caller cannot wait ([`Wait::Never`]: calls that are
 //!   non-blocking by their flags or nature, which Cradle makes without a
 //!   fiber, and `sock_close`/`sock_pollfreewait`, which DCE's teardown
-//!   makes with no task at all, §9 H1b/H1c): it is *abandoned*.  The call
+//!   makes with no task at all, abi.rst hazards H1b, H1c): it is *abandoned*.  The call
 //!   goes on in the kernel, with its accesses to the caller's memory
 //!   refused (`lkl_syscall_abandon`), whatever it created is undone when
 //!   it ends ([`Undo`]), and the caller gets `-EAGAIN`.  This happens only

@@ -12,7 +12,7 @@
 //!
 //! The segment is right whenever our code runs on behalf of DCE: at every
 //! entry point, in every event callback.  The one place where it is not is
-//! an application task that waited in `task_wait` (§9 H1): that code path
+//! an application task that waited in `task_wait` (abi.rst hazard H1): that code path
 //! ([`crate::call`]) reads only its own stack after waking.
 
 use crate::call::Calls;

@@ -15,8 +15,8 @@
 //! tasks through its event loop, and between two slices of one node's
 //! kernel the segment may hold another node's globals
 //! (Documentation/dce/abi.rst, "Hazards", H1),
-//! a Cradle caller has no fiber to wait on (§9 H1c), and DCE's teardown no
-//! current task at all (§9 H1b).  With green threads a node's kernel code
+//! a Cradle caller has no fiber to wait on (abi.rst hazard H1c), and DCE's teardown no
+//! current task at all (abi.rst hazard H1b).  With green threads a node's kernel code
 //! only ever runs inside a DCE entry into that node, with its segment in
 //! place, and an entry returns as soon as the kernel has nothing left to
 //! do at this instant: kernel threads never cost a DCE task switch or
