@@ -164,6 +164,14 @@ fn dlerror_string() -> String {
     }
 }
 
+/// Opens `path` with exactly DCE's `flags` and finds `sim_init`.
+///
+/// Raw `dlopen`/`dlsym`/`dlinfo` rather than the `libloading` crate: the
+/// loader needs the raw handle for `dlinfo(RTLD_DI_LINKMAP)` (the load
+/// base, to find the writable segment it swaps) and closes it itself at
+/// teardown, in DCE's order; with `libloading` that means `into_raw()`
+/// right after opening and the same `unsafe` calls afterwards, so the
+/// crate would add a layer without removing any.
 fn dlopen(path: &Path, flags: c_int) -> Result<(*mut c_void, SimInit), LoadError> {
     let cpath = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).map_err(|_| {
         LoadError::Dlopen {
