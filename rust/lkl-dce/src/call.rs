@@ -45,11 +45,11 @@ use core::cell::{Cell, UnsafeCell};
 use core::ffi::c_long;
 use core::ptr;
 use dce_abi::SimTask;
-use lkl_sys::LklThread;
+use lkl_sys::{Errno, LklThread};
 
-const ENODEV: c_long = 19;
-const EAGAIN: c_long = 11;
-const EBUSY: c_long = 16;
+const ENODEV: c_long = Errno::ENODEV.0 as c_long;
+const EAGAIN: c_long = Errno::EAGAIN.0 as c_long;
+const EBUSY: c_long = Errno::EBUSY.0 as c_long;
 
 /// Most workers a node runs for calls that may wait; more such calls in
 /// flight at once wait for one.  Calls that cannot wait go beyond it.

@@ -11,6 +11,7 @@ use crate::call::syscall as sys;
 use crate::node;
 use core::ffi::{c_int, c_long};
 use lkl_sys::sysno::{SYS_close, SYS_ioctl, SYS_mkdirat, SYS_mknodat, SYS_openat};
+use lkl_sys::Errno;
 
 const AT_FDCWD: c_long = -100;
 const O_RDWR: c_long = 2;
@@ -19,7 +20,7 @@ const S_IFCHR: c_long = 0o020000;
 const URANDOM_DEV: c_long = (1 << 8) | 9;
 /// `_IOW('R', 0x03, int[2])`.
 const RNDADDENTROPY: c_long = 0x4008_5203;
-const EEXIST: c_long = 17;
+const EEXIST: c_long = Errno::EEXIST.0 as c_long;
 
 const WORDS: usize = 16;
 
@@ -42,7 +43,7 @@ pub fn seed_from_dce() -> c_long {
     };
     for pair in info.buf.chunks_mut(2) {
         let Some(r) = dce.random() else {
-            return -22;
+            return -(Errno::EINVAL.0 as c_long);
         };
         pair[0] = r as u32;
         if let Some(hi) = pair.get_mut(1) {

@@ -18,9 +18,9 @@ use core::mem::{offset_of, size_of};
 use core::ptr;
 use dce_abi::{SimDevFlags, SimDevice, SimDevicePacket};
 use lkl_sys::{
-    LklNetdev, LklNetdevFrame, LKL_NETDEV_BROADCAST, LKL_NETDEV_DESTROY, LKL_NETDEV_MULTICAST,
-    LKL_NETDEV_NOARP, LKL_NETDEV_POINTTOPOINT, LKL_NETDEV_SET_MAC, LKL_NETDEV_SET_MTU,
-    NR_LKL_NETDEV_CREATE, NR_LKL_NETDEV_CTL,
+    Errno, LklNetdev, LklNetdevFrame, LKL_NETDEV_BROADCAST, LKL_NETDEV_DESTROY,
+    LKL_NETDEV_MULTICAST, LKL_NETDEV_NOARP, LKL_NETDEV_POINTTOPOINT, LKL_NETDEV_SET_MAC,
+    LKL_NETDEV_SET_MTU, NR_LKL_NETDEV_CREATE, NR_LKL_NETDEV_CTL,
 };
 
 /// Our `struct SimDevice`.
@@ -175,7 +175,7 @@ fn handle_of(dev: *mut SimDevice, what: &str) -> Option<*mut LklNetdev> {
 
 fn ctl(dev: *mut SimDevice, op: core::ffi::c_uint, arg: c_long, what: &'static str) -> c_long {
     let Some(h) = handle_of(dev, what) else {
-        return -19; // ENODEV
+        return -(Errno::ENODEV.0 as c_long);
     };
     let ret = call::call(Request::new(
         what,

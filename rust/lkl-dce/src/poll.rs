@@ -22,10 +22,10 @@ use core::ffi::{c_int, c_long, c_uint, c_void};
 use core::mem::size_of;
 use core::ptr;
 use dce_abi::{PollTableRef, SimSocket};
-use lkl_sys::{NR_LKL_POLL_ADD, NR_LKL_POLL_DEL};
+use lkl_sys::{Errno, NR_LKL_POLL_ADD, NR_LKL_POLL_DEL};
 
-const EBADF: c_long = 9;
-const ENODEV: c_long = 19;
+const EBADF: c_long = Errno::EBADF.0 as c_long;
+const ENODEV: c_long = Errno::ENODEV.0 as c_long;
 const POLLERR: c_int = 0x008;
 const POLLHUP: c_int = 0x010;
 const POLLNVAL: c_int = 0x020;

@@ -27,10 +27,11 @@ use lkl_sys::sysno::{
     SYS_getsockopt, SYS_ioctl, SYS_listen, SYS_recvmsg, SYS_sendmsg, SYS_setsockopt, SYS_shutdown,
     SYS_socket,
 };
+use lkl_sys::Errno;
 
-const EINVAL: c_long = 22;
-const EBADF: c_long = 9;
-const ENODEV: c_long = 19;
+const EINVAL: c_long = Errno::EINVAL.0 as c_long;
+const EBADF: c_long = Errno::EBADF.0 as c_long;
+const ENODEV: c_long = Errno::ENODEV.0 as c_long;
 /// `SOCK_NONBLOCK`/`SOCK_CLOEXEC` live above the type bits; DCE's fds ignore
 /// them (abi.rst "Hazards", H5), so the kernel does not see them either.
 const SOCK_TYPE_MASK: c_int = 0xf;

@@ -36,8 +36,8 @@ use dce_abi::{SimSysFile, SimSysFileFlags, SimSysIterator};
 use lkl_sys::sysno::{SYS_close, SYS_getdents64, SYS_openat};
 use lkl_sys::{sysctl, Errno};
 
-const EINVAL: c_int = 22;
-const ENOMEM: c_int = 12;
+const EINVAL: c_int = Errno::EINVAL.0 as c_int;
+const ENOMEM: c_int = Errno::ENOMEM.0 as c_int;
 const AT_FDCWD: c_long = -100;
 const O_RDONLY: c_long = 0;
 const O_DIRECTORY: c_long = 0o200000;
@@ -624,7 +624,7 @@ pub unsafe extern "C" fn sys_file_read(
     req.abandonable = false;
     match call::call(req).ret as c_int {
         // ERANGE: what fits, NUL-terminated by sysctl::get_with.
-        -34 => {
+        r if r == -Errno::ERANGE.0 => {
             // SAFETY: get_with wrote a NUL within the size - 1 bytes.
             unsafe { core::ffi::CStr::from_ptr(buf) }.count_bytes() as c_int
         }
