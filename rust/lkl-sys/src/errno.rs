@@ -40,10 +40,12 @@ errnos! {
     EPIPE = 32, EDOM = 33, ERANGE = 34, EDEADLK = 35, ENAMETOOLONG = 36, ENOLCK = 37,
     ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, ENOTSOCK = 88, EDESTADDRREQ = 89,
     EMSGSIZE = 90, EPROTOTYPE = 91, ENOPROTOOPT = 92, EPROTONOSUPPORT = 93,
-    EOPNOTSUPP = 95, EAFNOSUPPORT = 97, EADDRINUSE = 98, EADDRNOTAVAIL = 99,
-    ENETDOWN = 100, ENETUNREACH = 101, ECONNRESET = 104, ENOBUFS = 105,
-    EISCONN = 106, ENOTCONN = 107, ETIMEDOUT = 110, ECONNREFUSED = 111,
-    EHOSTUNREACH = 113, EALREADY = 114, EINPROGRESS = 115,
+    ESOCKTNOSUPPORT = 94, EOPNOTSUPP = 95, EPFNOSUPPORT = 96, EAFNOSUPPORT = 97,
+    EADDRINUSE = 98, EADDRNOTAVAIL = 99, ENETDOWN = 100, ENETUNREACH = 101,
+    ENETRESET = 102, ECONNABORTED = 103, ECONNRESET = 104, ENOBUFS = 105,
+    EISCONN = 106, ENOTCONN = 107, ESHUTDOWN = 108, ETIMEDOUT = 110,
+    ECONNREFUSED = 111, EHOSTDOWN = 112, EHOSTUNREACH = 113, EALREADY = 114,
+    EINPROGRESS = 115,
 }
 
 impl Errno {
@@ -63,10 +65,34 @@ impl Errno {
     pub fn to_ret(self) -> i64 {
         -i64::from(self.0)
     }
+
+    /// A C-style result: `Ok(r)` for `r >= 0`, `Err(Errno(-r))` for a
+    /// negative one (as the DCE entry points return them).
+    pub fn result(r: isize) -> Result<usize, Errno> {
+        usize::try_from(r).map_err(|_| Errno(i32::try_from(-r).unwrap_or(i32::MAX)))
+    }
+
+    /// [`Errno::result`] for an `int` result.
+    pub fn result_int(r: core::ffi::c_int) -> Result<usize, Errno> {
+        Errno::result(r as isize)
+    }
 }
 
+/// `ENOENT (2)`; with `std`, the host's text instead of the number:
+/// `ENOENT: No such file or directory` (the values are the host's too).
 impl fmt::Display for Errno {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        #[cfg(feature = "std")]
+        {
+            // std's message is strerror()'s text and " (os error N)".
+            let msg = std::io::Error::from_raw_os_error(self.0).to_string();
+            let text = msg.split(" (os error").next().unwrap_or(&msg);
+            match self.name() {
+                Some(n) => write!(f, "{n}: {text}"),
+                None => write!(f, "errno {}: {text}", self.0),
+            }
+        }
+        #[cfg(not(feature = "std"))]
         match self.name() {
             Some(n) => write!(f, "{n} ({})", self.0),
             None => write!(f, "errno {}", self.0),
@@ -83,14 +109,26 @@ impl fmt::Debug for Errno {
 #[cfg(feature = "std")]
 impl std::error::Error for Errno {}
 
+#[cfg(feature = "std")]
+impl From<Errno> for std::io::Error {
+    fn from(e: Errno) -> Self {
+        std::io::Error::from_raw_os_error(e.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn display_and_split() {
-        assert_eq!(Errno::ENOENT.to_string(), "ENOENT (2)");
-        assert_eq!(Errno(4000).to_string(), "errno 4000");
+        assert_eq!(
+            Errno::ENOENT.to_string(),
+            "ENOENT: No such file or directory"
+        );
+        assert!(Errno(4000).to_string().starts_with("errno 4000: "));
+        assert_eq!(Errno::result(-22), Err(Errno::EINVAL));
+        assert_eq!(Errno::result(7), Ok(7));
         assert_eq!(Errno::from_ret(-2), Err(Errno::ENOENT));
         assert_eq!(Errno::from_ret(5), Ok(5));
         assert_eq!(Errno::from_ret(-4096), Ok(-4096));
