@@ -7,9 +7,10 @@ use crate::abi::loader::LoaderMode;
 use crate::abi::Host;
 use crate::apps::ping::{self, PingReport};
 use crate::apps::rtnl::Rtnl;
+use crate::apps::sock::Errno;
 use crate::apps::transfer::{self, Received, Sent};
 use crate::net::{DeviceConfig, DeviceId};
-use crate::{NodeId, SimConfig};
+use crate::{NodeId, Sim, SimConfig};
 use std::cell::{Cell, RefCell};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::Path;
@@ -136,8 +137,35 @@ pub fn run_on(host: &Host, sc: &Scenario) -> Result<Report, RunError> {
     if let Some(dir) = &sc.pcap {
         host.enable_pcap(dir, &sc.name)?;
     }
+    let (plans, devices) = build_network(host, sc)?;
+    // Boot: every node's sim_init and device creation run at t=0.
+    host.run_until(0)?;
+    configure_nodes(host, sc, plans)?;
+    let states = start_apps(host, sc)?;
 
-    // 1. Devices and links.
+    let now = sim.now();
+    let mut result = host.run_until(sc.duration_ns.max(now));
+    // The simulation is over: DCE's teardown closes what the programs
+    // left open, with no current task.
+    if result.is_ok() {
+        result = host.teardown();
+    }
+    let pcap = if sc.pcap.is_some() {
+        host.finish_pcap()
+    } else {
+        Ok(())
+    };
+    result?;
+    pcap?;
+    Ok(report(host, sc, &states, devices))
+}
+
+/// Every device of the scenario, with the description of its link.
+type Devices = Vec<(DeviceId, String)>;
+
+/// Step 1: the devices and links, and what each node's configuration
+/// task will do.
+fn build_network(host: &Host, sc: &Scenario) -> Result<(Vec<NodePlan>, Devices), RunError> {
     let mut plans: Vec<NodePlan> = sc
         .nodes
         .iter()
@@ -153,7 +181,7 @@ pub fn run_on(host: &Host, sc: &Scenario) -> Result<Report, RunError> {
                 .collect(),
         })
         .collect();
-    let mut devices: Vec<(DeviceId, String)> = Vec::new();
+    let mut devices: Devices = Vec::new();
     for l in &sc.links {
         let mut ids = Vec::new();
         let segment = matches!(l.kind, LinkKind::Segment(_));
@@ -185,10 +213,13 @@ pub fn run_on(host: &Host, sc: &Scenario) -> Result<Report, RunError> {
             LinkKind::Segment(c) => host.connect_segment(&ids, c)?,
         }
     }
-    // Boot: every node's sim_init and device creation run at t=0.
-    host.run_until(0)?;
+    Ok((plans, devices))
+}
 
-    // 2. Configuration, one task per node, at t=0.
+/// Step 2: one configuration task per node, at t=0; fails unless every
+/// one finished without an error within a second of virtual time.
+fn configure_nodes(host: &Host, sc: &Scenario, plans: Vec<NodePlan>) -> Result<(), RunError> {
+    let sim = host.sim();
     // Per node: None while its configuration runs, then its outcome.
     type Outcome = Option<Result<(), String>>;
     let results: Rc<RefCell<Vec<Outcome>>> = Rc::new(RefCell::new(vec![None; sc.nodes.len()]));
@@ -226,8 +257,13 @@ pub fn run_on(host: &Host, sc: &Scenario) -> Result<Report, RunError> {
             Some(Ok(())) => {}
         }
     }
+    Ok(())
+}
 
-    // 3. Applications.
+/// Step 3: each application in a task of its node at its `at` time; its
+/// progress is kept in the returned states, in file order.
+fn start_apps(host: &Host, sc: &Scenario) -> Result<Vec<Rc<AppState>>, RunError> {
+    let sim = host.sim();
     let states: Vec<Rc<AppState>> = sc
         .apps
         .iter()
@@ -251,46 +287,9 @@ pub fn run_on(host: &Host, sc: &Scenario) -> Result<Report, RunError> {
             let stack = sim.config().task_stack_size;
             let r = sim.atask_start(node, stack, move |sim| {
                 *st.status.borrow_mut() = AppStatus::Running;
-                let clock = || sim.now();
-                let any = |port| SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port);
-                let r = match kind {
-                    AppKind::Ping {
-                        dst,
-                        count,
-                        interval_ns,
-                        timeout_ns,
-                    } => ping::ping(&e, dst, count, interval_ns, timeout_ns, clock)
-                        .map(|p| *st.ping.borrow_mut() = p),
-                    AppKind::TcpSink { port, proto } => {
-                        transfer::stream_sink(&e, proto.ipproto(), any(port), clock, &st.received)
-                    }
-                    AppKind::TcpSend { dst, bytes, proto } => {
-                        transfer::stream_source(&e, proto.ipproto(), dst, bytes, clock, &st.sent)
-                    }
-                    AppKind::UdpSink { port, count } => {
-                        transfer::udp_sink(&e, any(port), count, clock, &st.received)
-                    }
-                    AppKind::UdpSend {
-                        dst,
-                        count,
-                        size,
-                        rate_bps,
-                    } => {
-                        // Paced sends wait in poll() with no descriptor: a
-                        // DCE PollTable timed by a simulator event, exact
-                        // in virtual time.
-                        let wait = |ns: u64| {
-                            // SAFETY: the host outlives its tasks.
-                            let host = unsafe { &*hp };
-                            let _ = host.poll(&e, &mut [], Some(ns));
-                        };
-                        let pace = rate_bps.map(|r| transfer::Pace {
-                            rate_bps: r,
-                            wait: &wait,
-                        });
-                        transfer::udp_source(&e, dst, count, size, pace, clock, &st.sent)
-                    }
-                };
+                // SAFETY: the host outlives its tasks.
+                let host = unsafe { &*hp };
+                let r = run_app(host, sim, &e, kind, &st);
                 *st.status.borrow_mut() = match r {
                     Ok(()) => AppStatus::Done,
                     Err(err) => AppStatus::Failed(err.to_string()),
@@ -301,25 +300,63 @@ pub fn run_on(host: &Host, sc: &Scenario) -> Result<Report, RunError> {
             debug_assert!(r.is_ok());
         })?;
     }
+    Ok(states)
+}
 
-    let mut result = host.run_until(sc.duration_ns.max(now));
-    // The simulation is over: DCE's teardown closes what the programs
-    // left open, with no current task.
-    if result.is_ok() {
-        result = host.teardown();
+/// The body of one application's task.
+fn run_app(
+    host: &Host,
+    sim: &Sim,
+    e: &dce_abi::SimExported,
+    kind: AppKind,
+    st: &AppState,
+) -> Result<(), Errno> {
+    let clock = || sim.now();
+    let any = |port| SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port);
+    match kind {
+        AppKind::Ping {
+            dst,
+            count,
+            interval_ns,
+            timeout_ns,
+        } => ping::ping(e, dst, count, interval_ns, timeout_ns, clock)
+            .map(|p| *st.ping.borrow_mut() = p),
+        AppKind::TcpSink { port, proto } => {
+            transfer::stream_sink(e, proto.ipproto(), any(port), clock, &st.received)
+        }
+        AppKind::TcpSend { dst, bytes, proto } => {
+            transfer::stream_source(e, proto.ipproto(), dst, bytes, clock, &st.sent)
+        }
+        AppKind::UdpSink { port, count } => {
+            transfer::udp_sink(e, any(port), count, clock, &st.received)
+        }
+        AppKind::UdpSend {
+            dst,
+            count,
+            size,
+            rate_bps,
+        } => {
+            // Paced sends wait in poll() with no descriptor: a DCE
+            // PollTable timed by a simulator event, exact in virtual time.
+            let wait = |ns: u64| {
+                let _ = host.poll(e, &mut [], Some(ns));
+            };
+            let pace = rate_bps.map(|r| transfer::Pace {
+                rate_bps: r,
+                wait: &wait,
+            });
+            transfer::udp_source(e, dst, count, size, pace, clock, &st.sent)
+        }
     }
-    let pcap = if sc.pcap.is_some() {
-        host.finish_pcap()
-    } else {
-        Ok(())
-    };
-    result?;
-    pcap?;
+}
 
+/// The report of a finished run.
+fn report(host: &Host, sc: &Scenario, states: &[Rc<AppState>], devices: Devices) -> Report {
+    let sim = host.sim();
     let apps = sc
         .apps
         .iter()
-        .zip(&states)
+        .zip(states)
         .map(|(spec, st)| AppReport {
             node: sc.nodes[spec.node].name.clone(),
             spec: *spec,
@@ -345,7 +382,7 @@ pub fn run_on(host: &Host, sc: &Scenario) -> Result<Report, RunError> {
             stats: host.device_stats(id),
         })
         .collect();
-    Ok(Report {
+    Report {
         name: sc.name.clone(),
         seed: sim.config().seed,
         nodes: sc.nodes.len(),
@@ -354,5 +391,5 @@ pub fn run_on(host: &Host, sc: &Scenario) -> Result<Report, RunError> {
         events: sim.events_processed_total(),
         apps,
         devices,
-    })
+    }
 }
