@@ -1,5 +1,5 @@
 //! Link models: what happens to an Ethernet frame between two devices, in
-//! virtual nanoseconds.
+//! virtual nanoseconds.  (The last 350 lines are the models' unit tests.)
 //!
 //! Pure logic: a link holds no event queue.  The caller asks
 //! [`PointToPoint::send`] / [`Segment::send`] at the current time what

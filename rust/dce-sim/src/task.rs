@@ -1,6 +1,6 @@
 //! Cooperative tasks: one DCE-like `TaskManager` per node
 //! (Documentation/dce/abi.rst, "Execution contexts", "Tasks and
-//! scheduling").
+//! scheduling").  (The file's second half is its unit tests.)
 //!
 //! * A task is a fiber with its own stack (128 KiB by default, like DCE's
 //!   `1 << 17`; see [`SimConfig::task_stack_size`](crate::SimConfig)).
