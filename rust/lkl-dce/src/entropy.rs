@@ -11,11 +11,11 @@ use crate::call::syscall as sys;
 use crate::node;
 use core::ffi::{c_int, c_long};
 use lkl_sys::sysno::{SYS_close, SYS_ioctl, SYS_mkdirat, SYS_mknodat, SYS_openat};
-use lkl_sys::Errno;
+use lkl_sys::{consts, Errno};
 
-const AT_FDCWD: c_long = -100;
-const O_RDWR: c_long = 2;
-const S_IFCHR: c_long = 0o020000;
+const AT_FDCWD: c_long = consts::AT_FDCWD as c_long;
+const O_RDWR: c_long = consts::O_RDWR as c_long;
+const S_IFCHR: c_long = consts::S_IFCHR as c_long;
 /// `/dev/urandom` is character device 1:9 (new_encode_dev form).
 const URANDOM_DEV: c_long = (1 << 8) | 9;
 /// `_IOW('R', 0x03, int[2])`.

@@ -22,13 +22,13 @@ use core::ffi::{c_int, c_long, c_uint, c_void};
 use core::mem::size_of;
 use core::ptr;
 use dce_abi::{PollTableRef, SimSocket};
-use lkl_sys::{Errno, NR_LKL_POLL_ADD, NR_LKL_POLL_DEL};
+use lkl_sys::{consts, Errno, NR_LKL_POLL_ADD, NR_LKL_POLL_DEL};
 
 const EBADF: c_long = Errno::EBADF.0 as c_long;
 const ENODEV: c_long = Errno::ENODEV.0 as c_long;
-const POLLERR: c_int = 0x008;
-const POLLHUP: c_int = 0x010;
-const POLLNVAL: c_int = 0x020;
+const POLLERR: c_int = consts::POLLERR as c_int;
+const POLLHUP: c_int = consts::POLLHUP as c_int;
+const POLLNVAL: c_int = consts::POLLNVAL as c_int;
 
 /// A poll waiter as DCE holds it (`opaque`), in DCE memory.
 pub struct Waiter {

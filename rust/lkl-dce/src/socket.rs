@@ -27,7 +27,7 @@ use lkl_sys::sysno::{
     SYS_getsockopt, SYS_ioctl, SYS_listen, SYS_recvmsg, SYS_sendmsg, SYS_setsockopt, SYS_shutdown,
     SYS_socket,
 };
-use lkl_sys::Errno;
+use lkl_sys::{consts, Errno};
 
 const EINVAL: c_long = Errno::EINVAL.0 as c_long;
 const EBADF: c_long = Errno::EBADF.0 as c_long;
@@ -37,11 +37,11 @@ const ENODEV: c_long = Errno::ENODEV.0 as c_long;
 const SOCK_TYPE_MASK: c_int = 0xf;
 /// File status flag DCE passes to connect and accept (asm-generic value,
 /// the same as x86-64's).
-const O_NONBLOCK: c_int = 0o4000;
-const MSG_DONTWAIT: c_int = 0x40;
-const F_GETFL: c_long = 3;
-const F_SETFL: c_long = 4;
-const SHUT_RDWR: c_long = 2;
+const O_NONBLOCK: c_int = consts::O_NONBLOCK;
+const MSG_DONTWAIT: c_int = consts::MSG_DONTWAIT;
+const F_GETFL: c_long = consts::F_GETFL as c_long;
+const F_SETFL: c_long = consts::F_SETFL as c_long;
+const SHUT_RDWR: c_long = consts::SHUT_RDWR as c_long;
 
 pub(crate) fn fd_of(s: *mut SimSocket) -> Option<c_long> {
     (!s.is_null()).then(|| s as usize as c_long - 1)

@@ -33,18 +33,16 @@ use core::ffi::{c_char, c_int, c_long, c_void, CStr};
 use core::mem::size_of;
 use core::ptr;
 use dce_abi::{SimSysFile, SimSysFileFlags, SimSysIterator};
+use lkl_sys::consts::{DT_DIR, DT_LNK, DT_REG};
 use lkl_sys::sysno::{SYS_close, SYS_getdents64, SYS_openat};
-use lkl_sys::{sysctl, Errno};
+use lkl_sys::{consts, sysctl, Errno};
 
 const EINVAL: c_int = Errno::EINVAL.0 as c_int;
 const ENOMEM: c_int = Errno::ENOMEM.0 as c_int;
-const AT_FDCWD: c_long = -100;
-const O_RDONLY: c_long = 0;
-const O_DIRECTORY: c_long = 0o200000;
-const O_CLOEXEC: c_long = 0o2000000;
-const DT_DIR: u8 = 4;
-const DT_REG: u8 = 8;
-const DT_LNK: u8 = 10;
+const AT_FDCWD: c_long = consts::AT_FDCWD as c_long;
+const O_RDONLY: c_long = consts::O_RDONLY as c_long;
+const O_DIRECTORY: c_long = consts::O_DIRECTORY as c_long;
+const O_CLOEXEC: c_long = consts::O_CLOEXEC as c_long;
 const DT_UNKNOWN: u8 = 0;
 /// `/proc/sys/` plus the longest path we walk into.
 const PATH_MAX: usize = 256;

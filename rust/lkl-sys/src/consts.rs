@@ -52,11 +52,22 @@ pub const S_IFMT: c_uint = 0o170000;
 pub const S_IFREG: c_uint = 0o100000;
 /// `S_IFDIR`
 pub const S_IFDIR: c_uint = 0o040000;
+/// `S_IFCHR`
+pub const S_IFCHR: c_uint = 0o020000;
 
 /// `DT_DIR` (`d_type` of a directory entry)
 pub const DT_DIR: u8 = 4;
 /// `DT_REG`
 pub const DT_REG: u8 = 8;
+/// `DT_LNK`
+pub const DT_LNK: u8 = 10;
+
+/// `F_GETFL` (`fcntl`)
+pub const F_GETFL: c_int = 3;
+/// `F_SETFL`
+pub const F_SETFL: c_int = 4;
+/// `SHUT_RDWR` (`shutdown`)
+pub const SHUT_RDWR: c_int = 2;
 
 /// `PIPE_BUF`
 pub const PIPE_BUF: usize = 4096;
@@ -110,6 +121,10 @@ pub const POLLIN: c_short = 0x1;
 pub const POLLOUT: c_short = 0x4;
 /// `POLLERR`
 pub const POLLERR: c_short = 0x8;
+/// `POLLHUP`
+pub const POLLHUP: c_short = 0x10;
+/// `POLLNVAL`
+pub const POLLNVAL: c_short = 0x20;
 
 /// `MS_RDONLY` (mount flag)
 pub const MS_RDONLY: c_ulong = 1;
@@ -147,6 +162,11 @@ mod tests {
         assert_eq!(S_IFMT, libc::S_IFMT);
         assert_eq!(S_IFREG, libc::S_IFREG);
         assert_eq!(S_IFDIR, libc::S_IFDIR);
+        assert_eq!(S_IFCHR, libc::S_IFCHR);
+        assert_eq!(DT_LNK, libc::DT_LNK);
+        assert_eq!(F_GETFL, libc::F_GETFL);
+        assert_eq!(F_SETFL, libc::F_SETFL);
+        assert_eq!(SHUT_RDWR, libc::SHUT_RDWR);
         assert_eq!(DT_DIR, libc::DT_DIR);
         assert_eq!(DT_REG, libc::DT_REG);
         assert_eq!(PIPE_BUF, libc::PIPE_BUF);
@@ -173,6 +193,8 @@ mod tests {
         assert_eq!(POLLIN, libc::POLLIN);
         assert_eq!(POLLOUT, libc::POLLOUT);
         assert_eq!(POLLERR, libc::POLLERR);
+        assert_eq!(POLLHUP, libc::POLLHUP);
+        assert_eq!(POLLNVAL, libc::POLLNVAL);
         assert_eq!(MS_RDONLY, libc::MS_RDONLY);
     }
 }
