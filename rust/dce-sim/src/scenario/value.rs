@@ -4,7 +4,6 @@
 use super::*;
 
 use core::fmt;
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::net::IpAddr;
 
@@ -155,69 +154,56 @@ impl fmt::Display for Cidr {
     }
 }
 
-/// A duration in a TOML file.
-#[derive(Debug, Clone, Copy)]
+/// A duration in a TOML file: a string such as `"150ms"`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "String")]
 pub(super) struct Dur(pub(super) u64);
 
-impl<'de> Deserialize<'de> for Dur {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Dur;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a duration string such as \"150ms\"")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Dur, E> {
-                parse_duration(s).map(Dur).map_err(E::custom)
-            }
-        }
-        d.deserialize_str(V)
+impl TryFrom<String> for Dur {
+    type Error = String;
+    fn try_from(s: String) -> Result<Dur, String> {
+        parse_duration(&s).map(Dur)
     }
 }
 
-/// A rate in a TOML file.
-#[derive(Debug, Clone, Copy)]
+/// A rate in a TOML file: a string such as `"5Mbps"`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "String")]
 pub(super) struct Rate(pub(super) u64);
 
-impl<'de> Deserialize<'de> for Rate {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Rate;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a rate string such as \"5Mbps\"")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Rate, E> {
-                parse_rate(s).map(Rate).map_err(E::custom)
-            }
-        }
-        d.deserialize_str(V)
+impl TryFrom<String> for Rate {
+    type Error = String;
+    fn try_from(s: String) -> Result<Rate, String> {
+        parse_rate(&s).map(Rate)
     }
+}
+
+/// The addresses of one link end as written: one or a list.
+#[derive(Deserialize)]
+#[serde(
+    untagged,
+    expecting = "an address such as \"10.1.1.1/24\" or a list of addresses"
+)]
+pub(super) enum AddrList {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// The addresses of one link end: `"IP/LEN"` or a list of them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "AddrList")]
 pub(super) struct EndAddrs(pub(super) Vec<Cidr>);
 
-impl<'de> Deserialize<'de> for EndAddrs {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = EndAddrs;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an address such as \"10.1.1.1/24\" or a list of addresses")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<EndAddrs, E> {
-                Cidr::parse(s).map(|c| EndAddrs(vec![c])).map_err(E::custom)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<EndAddrs, A::Error> {
-                let mut v = Vec::new();
-                while let Some(s) = seq.next_element::<String>()? {
-                    v.push(Cidr::parse(&s).map_err(de::Error::custom)?);
-                }
-                Ok(EndAddrs(v))
-            }
-        }
-        d.deserialize_any(V)
+impl TryFrom<AddrList> for EndAddrs {
+    type Error = String;
+    fn try_from(a: AddrList) -> Result<EndAddrs, String> {
+        let list = match a {
+            AddrList::One(s) => vec![s],
+            AddrList::Many(v) => v,
+        };
+        list.iter()
+            .map(|s| Cidr::parse(s))
+            .collect::<Result<_, _>>()
+            .map(EndAddrs)
     }
 }
