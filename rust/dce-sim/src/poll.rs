@@ -17,7 +17,7 @@
 //!
 //! A `poll_event` for a table that has been released is a hard error (DCE
 //! would call into freed memory); one for a cookie that was never a table
-//! of ours is only recorded ([`Host::poll_events`]).
+//! of ours is only recorded ([`Recorder::poll_events`](crate::abi::observe::Recorder::poll_events)).
 
 use crate::abi::Host;
 use crate::{EventId, NodeId, Sim, SimError, TaskId};

@@ -6,7 +6,7 @@ use crate::link::{PointToPointConfig, SegmentConfig};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
-/// A validated scenario (see the [module documentation](self)).
+/// A validated scenario (see the [module documentation](super)).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     /// Name of the scenario (the file's stem, or `scenario`): the prefix
