@@ -4,7 +4,7 @@
 //! (Documentation/dce/features.rst lists them with the tests).
 
 mod common;
-use common::{boot, configure, lock, mac, run, run_task, MS, SEC};
+use common::{assert_clean_logs, boot, configure, lock, mac, run, run_task, MS, SEC};
 
 use dce_abi::SimExported;
 use dce_sim::abi::Host;
@@ -72,17 +72,6 @@ mod sctp {
     pub const PRIMARY_ADDR_AT: usize = 28;
 }
 
-/// The log of `node` has no kernel warning.
-fn no_alarm(host: &Host, node: NodeId) {
-    let log = host.node_log(node);
-    if let Some(l) = lkl_sys::log::first_alarm(log.as_bytes()) {
-        panic!(
-            "node {node:?} logged {}:\n{log}",
-            String::from_utf8_lossy(l)
-        );
-    }
-}
-
 fn v4(a: u8, b: u8, c: u8, d: u8) -> Ipv4Addr {
     Ipv4Addr::new(a, b, c, d)
 }
@@ -90,11 +79,17 @@ fn v4(a: u8, b: u8, c: u8, d: u8) -> Ipv4Addr {
 /// The client's second address, on path 2.
 const CLIENT2: Ipv4Addr = Ipv4Addr::new(10, 2, 2, 1);
 
-/// Two nodes joined by two disjoint point-to-point links with `cfg`:
+/// Two nodes joined by two disjoint point-to-point links of 10 Mbit/s
+/// and 5 ms each:
 /// path 1 is 10.1.1.0/24 (`sim0`), path 2 10.2.2.0/24 (`sim1`); the
 /// client is .1, the server .2.  Returns the devices of path 1 and 2,
 /// client end first.
-fn two_paths(cfg: PointToPointConfig) -> (Pin<Box<Host>>, [DeviceId; 2], [DeviceId; 2]) {
+fn two_paths() -> (Pin<Box<Host>>, [DeviceId; 2], [DeviceId; 2]) {
+    let cfg = PointToPointConfig {
+        delay_ns: 5 * MS,
+        rate_bps: 10_000_000,
+        ..PointToPointConfig::default()
+    };
     let host = boot(2, 1);
     let mut paths = Vec::new();
     for i in 0..2 {
@@ -205,12 +200,7 @@ fn mbps(r: &Received) -> f64 {
 #[test]
 fn mptcp_uses_two_paths_and_survives_losing_one() {
     let _g = lock();
-    let cfg = PointToPointConfig {
-        delay_ns: 5 * MS,
-        rate_bps: 10_000_000,
-        ..PointToPointConfig::default()
-    };
-    let (host, p1, p2) = two_paths(cfg);
+    let (host, p1, p2) = two_paths();
     let server = v4(10, 1, 1, 2);
     // The baseline: plain TCP on the same topology, path 1.
     let total = 4_000_000;
@@ -268,8 +258,7 @@ fn mptcp_uses_two_paths_and_survives_losing_one() {
         "path 1 cut at {halfway} bytes; the last byte arrived {:.3} s later",
         (mp.last_ns - cut_ns) as f64 / 1e9
     );
-    no_alarm(&host, A);
-    no_alarm(&host, B);
+    assert_clean_logs(&host);
 }
 
 /// The subflow count of an MPTCP socket (`MPTCP_INFO`).
@@ -282,12 +271,7 @@ fn mptcp_subflows(s: &Socket) -> Result<u8, Errno> {
 #[test]
 fn mptcp_info_counts_the_extra_subflow() {
     let _g = lock();
-    let cfg = PointToPointConfig {
-        delay_ns: 5 * MS,
-        rate_bps: 10_000_000,
-        ..PointToPointConfig::default()
-    };
-    let (host, _, _) = two_paths(cfg);
+    let (host, _, _) = two_paths();
     mptcp_endpoints(&host, A, &[(CLIENT2, "sim1")]);
     mptcp_endpoints(&host, B, &[]);
     let server = run_task(&host, B, 0, |_, e| -> Result<u64, Errno> {
@@ -323,8 +307,7 @@ fn mptcp_info_counts_the_extra_subflow() {
     // one on path 2, once the connection is established.
     assert_eq!(r, Ok([0, 0, 1]));
     assert_eq!(server.borrow_mut().take().expect("server ran"), Ok(1000));
-    no_alarm(&host, A);
-    no_alarm(&host, B);
+    assert_clean_logs(&host);
 }
 
 /// A whole `struct sctp_status` of the association of `s`.
@@ -343,12 +326,7 @@ fn primary(st: &[u8]) -> Option<SocketAddr> {
 #[test]
 fn sctp_multihoming_survives_losing_the_primary_path() {
     let _g = lock();
-    let cfg = PointToPointConfig {
-        delay_ns: 5 * MS,
-        rate_bps: 10_000_000,
-        ..PointToPointConfig::default()
-    };
-    let (host, p1, p2) = two_paths(cfg);
+    let (host, p1, p2) = two_paths();
     // Both ends bound to every address (INADDR_ANY), so each lists both
     // of its addresses in INIT and INIT-ACK: one association, two paths.
     let total = 3_000_000;
@@ -378,8 +356,7 @@ fn sctp_multihoming_survives_losing_the_primary_path() {
         "SCTP: path 1 cut at {halfway} bytes; the last byte arrived {:.3} s later",
         (got.last_ns - cut_ns) as f64 / 1e9
     );
-    no_alarm(&host, A);
-    no_alarm(&host, B);
+    assert_clean_logs(&host);
 }
 
 /// Sends `total` bytes of the test stream on a connected `s` and closes
@@ -422,12 +399,7 @@ fn dccp_message(seq: u32, size: usize) -> Vec<u8> {
 #[test]
 fn dccp_carries_messages_under_ccid2() {
     let _g = lock();
-    let cfg = PointToPointConfig {
-        delay_ns: 5 * MS,
-        rate_bps: 10_000_000,
-        ..PointToPointConfig::default()
-    };
-    let (host, _, _) = two_paths(cfg);
+    let (host, _, _) = two_paths();
     const COUNT: u32 = 2000;
     const SIZE: usize = 1000;
     const SERVICE: u32 = 42;
@@ -513,6 +485,5 @@ fn dccp_carries_messages_under_ccid2() {
     assert!(seqs.windows(2).all(|w| w[0] < w[1]));
     assert!(seqs.len() as u32 >= COUNT * 95 / 100, "{}", seqs.len());
     assert!(full > 0, "the sender never met a full queue");
-    no_alarm(&host, A);
-    no_alarm(&host, B);
+    assert_clean_logs(&host);
 }

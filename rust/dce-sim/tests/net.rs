@@ -4,8 +4,8 @@
 
 mod common;
 use common::{
-    boot, chain, configure, lock, mac, ping_task, record, run, run_task, two_nodes, two_nodes_with,
-    FORWARDING, MS, SEC,
+    boot, chain, configure, lock, mac, ping_task, record, run, run_task, scratch, tshark,
+    two_nodes, two_nodes_with, FORWARDING, MS, SEC,
 };
 
 use dce_sim::abi::Host;
@@ -17,7 +17,6 @@ use dce_sim::link::PointToPointConfig;
 use dce_sim::net::{DeviceConfig, DeviceId};
 use dce_sim::{NodeId, Sim};
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::PathBuf;
 use std::pin::Pin;
 
 /// The kernel's counters of interface `name` on `node` (rtnetlink dump,
@@ -194,14 +193,6 @@ fn tcp_delivers_the_same_bytes_under_one_percent_loss() {
     assert!(lost > 10, "only {lost} frames lost");
 }
 
-/// A fresh directory under the target directory.
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
 #[test]
 fn tcp_under_loss_is_deterministic_down_to_the_pcap() {
     let _g = lock();
@@ -226,36 +217,6 @@ fn tcp_under_loss_is_deterministic_down_to_the_pcap() {
     );
 }
 
-/// `tshark -r file -T fields -e field...`, one Vec per frame; None when
-/// tshark is missing and DCE_SIM_REQUIRE_TSHARK is unset.
-fn tshark(file: &std::path::Path, fields: &[&str]) -> Option<Vec<Vec<String>>> {
-    let mut cmd = std::process::Command::new("tshark");
-    cmd.arg("-r").arg(file).args(["-T", "fields"]);
-    for f in fields {
-        cmd.args(["-e", f]);
-    }
-    match cmd.output() {
-        Ok(out) => {
-            assert!(
-                out.status.success(),
-                "tshark: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            Some(
-                String::from_utf8_lossy(&out.stdout)
-                    .lines()
-                    .map(|l| l.split('\t').map(str::to_string).collect())
-                    .collect(),
-            )
-        }
-        Err(e) if std::env::var_os("DCE_SIM_REQUIRE_TSHARK").is_none() => {
-            println!("skipped: tshark not runnable ({e})");
-            None
-        }
-        Err(e) => panic!("tshark is required (DCE_SIM_REQUIRE_TSHARK): {e}"),
-    }
-}
-
 #[test]
 fn tshark_reads_the_ping_pcaps() {
     let _g = lock();
@@ -274,6 +235,7 @@ fn tshark_reads_the_ping_pcaps() {
     for (file, sent_type, recv_type) in [("p2p-0-0.pcap", "8", "0"), ("p2p-1-0.pcap", "0", "8")] {
         let Some(frames) = tshark(
             &dir.join(file),
+            &[],
             &["eth.type", "ip.proto", "icmp.type", "ip.ttl"],
         ) else {
             return;

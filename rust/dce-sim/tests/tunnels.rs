@@ -8,7 +8,9 @@
 //! 10.1.1.2/24, captured to pcap from the start and read back with tshark.
 
 mod common;
-use common::{lock, ping_task, run, run_task, two_nodes_with, MS, SEC};
+use common::{
+    assert_clean_logs, lock, ping_task, run, run_task, scratch, tshark, two_nodes_with, MS, SEC,
+};
 
 use dce_sim::abi::Host;
 use dce_sim::apps::genl::Genl;
@@ -22,7 +24,6 @@ use dce_sim::NodeId;
 use std::cell::Cell;
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
-use std::path::{Path, PathBuf};
 
 const A: Ipv4Addr = Ipv4Addr::new(10, 1, 1, 1);
 const B: Ipv4Addr = Ipv4Addr::new(10, 1, 1, 2);
@@ -42,54 +43,6 @@ fn underlay() -> PointToPointConfig {
 /// simulator rounds up to the nanosecond).
 fn ser(bytes: u64) -> u64 {
     (bytes * 8 * SEC).div_ceil(RATE_BPS)
-}
-
-/// A fresh directory under the target directory.
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-/// `tshark -r file [opts] -T fields -e field...`, one Vec per frame; None
-/// when tshark is missing and DCE_SIM_REQUIRE_TSHARK is unset.
-fn tshark(file: &Path, opts: &[&str], fields: &[&str]) -> Option<Vec<Vec<String>>> {
-    let mut cmd = std::process::Command::new("tshark");
-    cmd.arg("-r").arg(file).args(opts).args(["-T", "fields"]);
-    for f in fields {
-        cmd.args(["-e", f]);
-    }
-    match cmd.output() {
-        Ok(out) => {
-            assert!(
-                out.status.success(),
-                "tshark: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            Some(
-                String::from_utf8_lossy(&out.stdout)
-                    .lines()
-                    .map(|l| l.split('\t').map(str::to_string).collect())
-                    .collect(),
-            )
-        }
-        Err(e) if std::env::var_os("DCE_SIM_REQUIRE_TSHARK").is_none() => {
-            println!("skipped: tshark not runnable ({e})");
-            None
-        }
-        Err(e) => panic!("tshark is required (DCE_SIM_REQUIRE_TSHARK): {e}"),
-    }
-}
-
-/// No node logged a kernel warning or bug.
-fn assert_clean_logs(host: &Host) {
-    for i in 0..host.sim().node_count() {
-        let log = host.node_log(NodeId(i as u32));
-        if let Some(l) = lkl_sys::log::first_alarm(log.as_bytes()) {
-            panic!("node {i} logged {}:\n{log}", String::from_utf8_lossy(l));
-        }
-    }
 }
 
 /// Runs `f` in a task of `node` now and returns its result.

@@ -237,3 +237,51 @@ pub fn chain(n: u32, cfg: PointToPointConfig) -> Pin<Box<Host>> {
     }
     host
 }
+
+/// A fresh directory under the target directory.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// `tshark -r file [opts] -T fields -e field...`, one Vec per frame; None
+/// when tshark is missing and DCE_SIM_REQUIRE_TSHARK is unset.
+pub fn tshark(file: &std::path::Path, opts: &[&str], fields: &[&str]) -> Option<Vec<Vec<String>>> {
+    let mut cmd = std::process::Command::new("tshark");
+    cmd.arg("-r").arg(file).args(opts).args(["-T", "fields"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    match cmd.output() {
+        Ok(out) => {
+            assert!(
+                out.status.success(),
+                "tshark: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Some(
+                String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .map(|l| l.split('\t').map(str::to_string).collect())
+                    .collect(),
+            )
+        }
+        Err(e) if std::env::var_os("DCE_SIM_REQUIRE_TSHARK").is_none() => {
+            println!("skipped: tshark not runnable ({e})");
+            None
+        }
+        Err(e) => panic!("tshark is required (DCE_SIM_REQUIRE_TSHARK): {e}"),
+    }
+}
+
+/// No node logged a kernel warning or bug.
+pub fn assert_clean_logs(host: &Host) {
+    for i in 0..host.sim().node_count() {
+        let log = host.node_log(NodeId(i as u32));
+        if let Some(l) = lkl_sys::log::first_alarm(log.as_bytes()) {
+            panic!("node {i} logged {}:\n{log}", String::from_utf8_lossy(l));
+        }
+    }
+}
