@@ -1,122 +1,51 @@
-//! Build script for dce-abi.
+//! Build script for dce-abi: generates the crate's raw bindings
+//! (`$OUT_DIR/sim_bindings.rs`, module `raw`) from the C headers of the
+//! ns-3-dce ABI (`include/sim.h`, which pulls in `sim-types.h` and
+//! `sim-init.h`; or the directory in `$DCE_SIM_INCLUDE`), once, with the
+//! shared configuration of `build-support/bindings.rs`.
 //!
-//! 1. Runs bindgen on the C headers of the ns-3-dce ABI (`include/sim.h`,
-//!    which pulls in `sim-types.h` and `sim-init.h`; or the directory in
-//!    `$DCE_SIM_INCLUDE`) so that `src/layout.rs` can check our mirror of it
-//!    at compile time:
-//!    * `sim_layout.rs`: every struct and enum as clang lays it out (only
-//!      the opaque handles, `FILE`, `msghdr`, `sockaddr` and the `va_list`
-//!      tag are mapped to ours);
-//!    * `sim_tables.rs`: the two tables, the `SimInit` typedef and the
-//!      `sim_init` declaration again, this time with every value type mapped
-//!      to ours, so that each member's type can be compared exactly.
-//! 2. Compiles `csrc/abi_check.c` with the `cc` crate: `_Static_assert`s that
-//!    pin the header to the numbers published in Documentation/dce/abi.rst
-//!    (sizes, every
-//!    member offset, flag values).  Nothing of it is linked.
+//! * The two tables, the value types, `SimInit` and `LIBOS_API_VERSION` are
+//!   generated with the headers' `/** */` comments as their documentation.
+//! * The two flag enums become newtypes (`SimDevFlags(c_uint)` with one
+//!   associated constant per enumerator); `src/types.rs` puts `bitflags` on
+//!   top of them.
+//! * The incomplete types (`SimTask` ... `SimKernel`, `msghdr`, `sockaddr`,
+//!   `_IO_FILE`) and the `va_list` tag are not generated: `src/lib.rs` maps
+//!   them to the crate's opaque types, and `ssize_t` to `isize`.
 //!
 //! Exports the include directory to dependents as `DEP_DCE_SIM_ABI_INCLUDE`.
 
-use std::env;
-use std::path::{Path, PathBuf};
+#[path = "../build-support/bindings.rs"]
+mod bindings;
 
-/// C types that are opaque to the ABI (or the `va_list` tag): bindgen must
-/// not define them; `src/layout.rs` maps them to ours.
-const OPAQUE: &str =
-    "SimTask|SimSocket|SimDevice|SimSysFile|SimKernel|msghdr|sockaddr|_IO_FILE|__va_list_tag";
+/// C types the bindings must not define: `src/lib.rs` maps them to ours.
+const MAPPED: &str = "SimTask|SimSocket|SimDevice|SimSysFile|SimKernel|msghdr|sockaddr|\
+                      _IO_FILE|__va_list_tag|ssize_t";
 
 fn main() {
-    let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
-    let repo = manifest.join("../..");
-
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=csrc/abi_check.c");
-
-    let include = include_dir(&repo);
-    run_bindgen(&include, &out);
-    compile_c_checks(&include);
-}
-
-fn include_dir(repo: &Path) -> PathBuf {
-    println!("cargo:rerun-if-env-changed=DCE_SIM_INCLUDE");
-    let dir = env::var_os("DCE_SIM_INCLUDE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo.join("include"));
-    let dir = dir.canonicalize().unwrap_or_else(|e| {
-        panic!(
-            "dce-abi: cannot find the sim headers directory {} ({e}); set DCE_SIM_INCLUDE",
-            dir.display()
-        )
-    });
-    for h in ["sim.h", "sim-init.h", "sim-types.h"] {
-        let p = dir.join(h);
-        assert!(
-            p.is_file(),
-            "dce-abi: {} is missing (DCE_SIM_INCLUDE={})",
-            p.display(),
-            dir.display()
-        );
-        println!("cargo:rerun-if-changed={}", p.display());
+    let include = bindings::input(
+        "DCE_SIM_INCLUDE",
+        "../../include",
+        "the directory of the sim headers (sim.h, sim-init.h, sim-types.h)",
+        "It is include/ of this repository",
+    );
+    let header = include.join("sim.h");
+    for h in ["sim-init.h", "sim-types.h"] {
+        println!("cargo:rerun-if-changed={}", include.join(h).display());
     }
     // Exported to direct dependents as DEP_DCE_SIM_ABI_INCLUDE.
-    println!("cargo:include={}", dir.display());
-    dir
-}
+    println!("cargo:include={}", include.display());
 
-fn builder(include: &Path) -> bindgen::Builder {
-    let header = include.join("sim.h");
-    bindgen::Builder::default()
-        .header(header.to_str().expect("UTF-8 header path"))
-        .clang_arg(format!("-I{}", include.display()))
-        .use_core()
-        .ctypes_prefix("core::ffi")
-        .blocklist_type(OPAQUE)
-        .derive_debug(false)
-        .derive_default(false)
-        .derive_copy(true)
-        .generate_comments(false)
-}
-
-fn run_bindgen(include: &Path, out: &Path) {
-    let what = include.join("sim.h");
-    let what = what.display();
-
-    // Layouts, enum values and the version macro, as clang sees them.
-    builder(include)
-        .allowlist_type("SimExported|SimImported|SimDevicePacket|SimSysIterator")
-        .allowlist_type("SimDevFlags|SimSysFileFlags")
-        .allowlist_var("LIBOS_API_VERSION")
-        .layout_tests(true)
-        .generate()
-        .unwrap_or_else(|e| panic!("bindgen failed on {what}: {e} (is libclang-dev installed?)"))
-        .write_to_file(out.join("sim_layout.rs"))
-        .expect("write sim_layout.rs");
-
-    // The tables and the entry point again, every value type mapped to ours:
-    // each member type can then be compared with ours exactly.
-    builder(include)
+    let b = bindings::builder(&header, &[&include])
         .allowlist_type("SimExported|SimImported|KernelHandle|DceHandle|SimInit")
-        .allowlist_function("sim_init")
-        .blocklist_type("SimDevicePacket|SimSysIterator|SimDevFlags|SimSysFileFlags")
-        .layout_tests(false)
-        .generate()
-        .unwrap_or_else(|e| panic!("bindgen failed on {what}: {e}"))
-        .write_to_file(out.join("sim_tables.rs"))
-        .expect("write sim_tables.rs");
-}
-
-fn compile_c_checks(include: &Path) {
-    // Only the compilation matters (it fails on a violated _Static_assert);
-    // the resulting object is empty and is not linked anywhere.
-    cc::Build::new()
-        .file("csrc/abi_check.c")
-        .include(include)
-        .cargo_metadata(false)
-        .flag("-std=gnu11")
-        .flag("-Wpedantic")
-        .warnings(true)
-        .extra_warnings(true)
-        .warnings_into_errors(true)
-        .compile_intermediates();
+        .allowlist_type("SimDevicePacket|SimSysIterator|SimDevFlags|SimSysFileFlags")
+        .allowlist_var("LIBOS_API_VERSION")
+        .blocklist_type(MAPPED)
+        .newtype_enum("SimDevFlags|SimSysFileFlags")
+        // DCE value-initialises SimExported (every member NULL): Default is
+        // the same.
+        .derive_default(true)
+        .derive_debug(true);
+    bindings::generate(b, "sim_bindings.rs", &header);
 }

@@ -1,11 +1,14 @@
-//! `#[repr(C)]` mirror of the ns-3-dce kernel-library ABI ("sim"/LibOS API,
-//! `LIBOS_API_VERSION` 2), the interface between ns-3-dce 1.12 (Direct Code
-//! Execution) and the kernel library it loads for each node.
+//! The ns-3-dce kernel-library ABI ("sim"/LibOS API, `LIBOS_API_VERSION`
+//! 2), the interface between ns-3-dce 1.12 (Direct Code Execution) and the
+//! kernel library it loads for each node, generated from the C headers.
 //!
 //! The C headers `include/sim.h`, `sim-types.h` and `sim-init.h` of this
-//! repository are the single source of truth; the specification is
-//! Documentation/dce/abi.rst ("The binary interface", "Execution
-//! contexts").
+//! repository are the single source of truth, documentation included; the
+//! specification is Documentation/dce/abi.rst ("The binary interface",
+//! "Execution contexts").  `build.rs` runs bindgen over them once: [`raw`]
+//! is what it generates, the crate root re-exports it with the few Rust
+//! pieces the headers cannot say (opaque handle types, `bitflags` on the
+//! flag enums, [`PollTableRef`]).
 //!
 //! * [`sim_init`](SimInit): the one symbol the library exports
 //!   ([`SIM_INIT_SYMBOL`]); DCE calls it once per node.
@@ -16,17 +19,16 @@
 //! * value types [`SimDevicePacket`], [`SimSysIterator`], [`PollTableRef`],
 //!   [`SimDevFlags`], [`SimSysFileFlags`]; opaque handles [`SimTask`],
 //!   [`SimSocket`], [`SimDevice`], [`SimSysFile`], [`SimKernel`].
-//! * [`published`]: the layout numbers of abi.rst as tables.
+//! * [`published`]: the layout numbers of abi.rst as tables, and the one
+//!   check that the generated types have them.
 //!
 //! # Compile-time checks
 //!
-//! The build fails if this mirror and the header disagree in any size,
-//! alignment, member offset, member type, enum value or entry point
-//! signature (bindgen's view of the header, private module `layout`), if
-//! the mirror disagrees with the numbers published in abi.rst
-//! ([`published`]), or if the header does (`csrc/abi_check.c`, compiled by
-//! `build.rs`: `_Static_assert`s only).  `$DCE_SIM_INCLUDE` selects another
-//! header directory.
+//! bindgen's layout tests pin each generated struct to clang's view of the
+//! header; [`published`] pins them to the numbers abi.rst publishes (every
+//! size, member offset and flag value), so a header change that moves a
+//! member fails the build.  `$DCE_SIM_INCLUDE` selects another header
+//! directory.
 //!
 //! # Target
 //!
@@ -56,17 +58,21 @@
 
 #[cfg(not(all(target_arch = "x86_64", target_pointer_width = "64")))]
 compile_error!(
-    "dce-abi mirrors the x86-64 SysV (LP64) layout of the ns-3-dce ABI, the only target DCE supports"
+    "dce-abi describes the x86-64 SysV (LP64) layout of the ns-3-dce ABI, the only target DCE supports"
 );
 
-mod layout;
 pub mod published;
-mod tables;
+pub mod raw;
 mod types;
 
-pub use tables::{DceHandle, KernelHandle, SimExported, SimImported, SimInit, SIM_INIT_SYMBOL};
-pub use types::{
-    IoFile, MsgHdr, PollTableRef, SimDevFlags, SimDevice, SimDevicePacket, SimKernel, SimSocket,
-    SimSysFile, SimSysFileFlags, SimSysIterator, SimTask, SockAddr, VaList, VaListTag,
-    LIBOS_API_VERSION,
+pub use raw::{
+    DceHandle, KernelHandle, SimDevFlags, SimDevicePacket, SimExported, SimImported, SimInit,
+    SimSysFileFlags, SimSysIterator,
 };
+pub use types::{
+    IoFile, MsgHdr, PollTableRef, SimDevice, SimKernel, SimSocket, SimSysFile, SimTask, SockAddr,
+    VaList, VaListTag, LIBOS_API_VERSION,
+};
+
+/// The name of the library's one exported symbol, of type [`SimInit`].
+pub const SIM_INIT_SYMBOL: &core::ffi::CStr = c"sim_init";

@@ -1,16 +1,12 @@
 //! The layout numbers published in Documentation/dce/abi.rst ("Value
 //! types", "The exported table: SimExported", "The imported table:
-//! SimImported"), written
-//! out by hand, and compile-time checks that our mirror matches them.
-//!
-//! `csrc/abi_check.c` pins the C header to the very same numbers, and
-//! `layout.rs` checks our mirror against bindgen's view of the header, so a
-//! mistake in the header, in the mirror or in bindgen's reading fails the
-//! build.  The tables are public so that a runtime (or a test) can print or
-//! walk them.
+//! SimImported"), written out once, and the one check that the types
+//! generated from the headers have them: a header change that moves,
+//! resizes or renumbers anything DCE depends on fails the build here.
+//! The tables are public so that a runtime (or a test) can print or walk
+//! them.
 
-use crate::tables::{SimExported, SimImported};
-use crate::types::{PollTableRef, SimDevicePacket, SimSysIterator};
+use crate::{PollTableRef, SimDevicePacket, SimExported, SimImported, SimSysIterator};
 use core::mem::{align_of, offset_of, size_of};
 use static_assertions::const_assert_eq;
 

@@ -1,17 +1,19 @@
-//! Handle and value types of the ABI (`sim-types.h`;
-//! Documentation/dce/abi.rst, "Handle types", "Value types").
+//! What the generated bindings leave to Rust (Documentation/dce/abi.rst,
+//! "Handle types", "Value types"): the opaque handles, `va_list`, `bitflags`
+//! on the two flag enums, and `poll_table_ref`, which no header declares.
 
-use core::ffi::{c_char, c_int, c_uint, c_void};
+use crate::raw::{self, SimDevFlags, SimSysFileFlags};
+use core::ffi::{c_int, c_uint, c_void};
 use core::marker::{PhantomData, PhantomPinned};
 
-/// `LIBOS_API_VERSION`: the version of the `sim` API whose layout this crate
-/// mirrors.
+/// `LIBOS_API_VERSION`: the version of the `sim` API whose layout the
+/// headers (and so this crate) describe.
 ///
 /// DCE 1.12 was compiled with `#if LIBOS_API_VERSION == 2`, which selects
 /// the three-argument [`SimExported::dev_create`](crate::SimExported::dev_create)
 /// (`ifname`, `priv`, `flags`) and the 30-member [`SimImported`](crate::SimImported)
 /// (abi.rst "Versions and layout rules").
-pub const LIBOS_API_VERSION: c_int = 2;
+pub const LIBOS_API_VERSION: c_int = raw::LIBOS_API_VERSION as c_int;
 
 macro_rules! opaque {
     ($(#[$m:meta])* $name:ident) => {
@@ -60,7 +62,7 @@ opaque!(
     /// `struct SimSysFile`: one sysctl leaf of the library (LibOS:
     /// `struct ctl_table`).
     ///
-    /// DCE remembers it from [`SimSysIterator::report_file`] during a walk
+    /// DCE remembers it from [`SimSysIterator::report_file`](crate::SimSysIterator::report_file) during a walk
     /// and passes it to [`SimExported::sys_file_read`](crate::SimExported::sys_file_read)
     /// or [`SimExported::sys_file_write`](crate::SimExported::sys_file_write).
     SimSysFile
@@ -120,108 +122,31 @@ opaque!(
 pub type VaList = *mut VaListTag;
 
 bitflags::bitflags! {
-    /// `enum SimDevFlags`: properties of the ns-3 device that DCE passes to
-    /// [`SimExported::dev_create`](crate::SimExported::dev_create)
-    /// (int-sized; `unsigned int` is the compatible type of the C enum).
-    ///
-    /// DCE 1.12 sets `MULTICAST` if `NetDevice::IsMulticast()`, `BROADCAST`
-    /// if `IsBroadcast()` and `NOARP` if `!NeedsArp()`; a PointToPoint
-    /// device therefore arrives as `MULTICAST | BROADCAST | NOARP` (`0b1101`).
-    /// `POINTTOPOINT` is never set by DCE 1.12.
-    #[repr(transparent)]
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub struct SimDevFlags: c_uint {
-        /// `SIM_DEV_NOARP` (`1 << 0`): the device needs no ARP.  The library
-        /// must then never transmit anything but IPv4 or IPv6 on it (DCE's
-        /// PointToPoint device asserts on other EtherTypes).
-        #[doc(alias = "SIM_DEV_NOARP")]
-        const NOARP = 1 << 0;
-        /// `SIM_DEV_POINTTOPOINT` (`1 << 1`): never passed by DCE 1.12.
-        #[doc(alias = "SIM_DEV_POINTTOPOINT")]
-        const POINTTOPOINT = 1 << 1;
-        /// `SIM_DEV_MULTICAST` (`1 << 2`): the device can multicast.
-        #[doc(alias = "SIM_DEV_MULTICAST")]
-        const MULTICAST = 1 << 2;
-        /// `SIM_DEV_BROADCAST` (`1 << 3`): the device can broadcast.
-        #[doc(alias = "SIM_DEV_BROADCAST")]
-        const BROADCAST = 1 << 3;
+    /// The flags of `enum SimDevFlags` (generated as a newtype, documented in
+    /// [`SimDevFlags`](crate::SimDevFlags) and its `SIM_DEV_*` constants), as
+    /// a `bitflags` set.
+    impl SimDevFlags: c_uint {
+        /// [`SimDevFlags::SIM_DEV_NOARP`]
+        const NOARP = SimDevFlags::SIM_DEV_NOARP.0;
+        /// [`SimDevFlags::SIM_DEV_POINTTOPOINT`]
+        const POINTTOPOINT = SimDevFlags::SIM_DEV_POINTTOPOINT.0;
+        /// [`SimDevFlags::SIM_DEV_MULTICAST`]
+        const MULTICAST = SimDevFlags::SIM_DEV_MULTICAST.0;
+        /// [`SimDevFlags::SIM_DEV_BROADCAST`]
+        const BROADCAST = SimDevFlags::SIM_DEV_BROADCAST.0;
     }
 }
 
 bitflags::bitflags! {
-    /// `enum SimSysFileFlags`: access of a sysctl leaf, reported by the
-    /// library through the `int flags` argument of
-    /// [`SimSysIterator::report_file`].
-    ///
-    /// The bits type is `c_int` because the value only ever crosses the ABI
-    /// as that `int`.  DCE ignores it: it tries to read or write any path it
-    /// is asked for.
-    #[repr(transparent)]
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub struct SimSysFileFlags: c_int {
-        /// `SIM_SYS_FILE_READ` (`1 << 0`): the leaf can be read.
-        #[doc(alias = "SIM_SYS_FILE_READ")]
-        const READ = 1 << 0;
-        /// `SIM_SYS_FILE_WRITE` (`1 << 1`): the leaf can be written.
-        #[doc(alias = "SIM_SYS_FILE_WRITE")]
-        const WRITE = 1 << 1;
+    /// The flags of `enum SimSysFileFlags` as a `bitflags` set; they cross
+    /// the ABI as the `int flags` of
+    /// [`SimSysIterator::report_file`](crate::SimSysIterator::report_file).
+    impl SimSysFileFlags: c_uint {
+        /// [`SimSysFileFlags::SIM_SYS_FILE_READ`]
+        const READ = SimSysFileFlags::SIM_SYS_FILE_READ.0;
+        /// [`SimSysFileFlags::SIM_SYS_FILE_WRITE`]
+        const WRITE = SimSysFileFlags::SIM_SYS_FILE_WRITE.0;
     }
-}
-
-/// `struct SimDevicePacket`: a received frame, passed and returned **by
-/// value** (16 bytes: returned in RAX:RDX, passed in two integer registers
-/// on x86-64 SysV).
-///
-/// On the RX path (run by DCE in main/event context) DCE calls
-/// [`SimExported::dev_create_packet`](crate::SimExported::dev_create_packet)`(dev,
-/// size + 14)`, copies the payload to `buffer + 14`, writes the 14-byte
-/// Ethernet II header at `buffer` (`h_dest`, `h_source`, `h_proto` in
-/// network order) and hands the whole packet back with
-/// [`SimExported::dev_rx`](crate::SimExported::dev_rx), which transfers
-/// ownership to the library.  DCE never looks at `token`.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SimDevicePacket {
-    /// Start of the frame, where DCE writes the 14-byte Ethernet header;
-    /// at least the requested size is writable.
-    pub buffer: *mut c_void,
-    /// The library's own handle for the packet (LibOS: its `struct
-    /// sk_buff *`), returned to it unchanged in `dev_rx`.
-    pub token: *mut c_void,
-}
-
-/// `struct SimSysIterator`: the callbacks of a sysctl walk.
-///
-/// DCE embeds this as the **first** member of a larger C++ object, passes a
-/// pointer to it to [`SimExported::sys_iterate_files`](crate::SimExported::sys_iterate_files)
-/// and casts `iter` back to that object in each callback; it builds dotted
-/// paths (`.net.ipv4.conf.all.forwarding`) by prefixing every reported
-/// component with `.`.  The library calls the members in depth-first order:
-/// `report_start_dir`, the children, `report_end_dir`; `report_file` for
-/// each leaf; the root itself is not reported.  A Rust host embeds it the
-/// same way (first field of a `#[repr(C)]` struct).
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct SimSysIterator {
-    /// Entering directory `dirname` (one path component, NUL-terminated):
-    /// DCE appends `.dirname` to its current path.
-    pub report_start_dir:
-        Option<unsafe extern "C" fn(iter: *const SimSysIterator, dirname: *const c_char)>,
-    /// Leaving the directory last entered: DCE drops the last component.
-    pub report_end_dir: Option<unsafe extern "C" fn(iter: *const SimSysIterator)>,
-    /// A leaf `filename` with [`SimSysFileFlags`] bits in `flags` and the
-    /// library's handle `file`: DCE compares `current path + .filename` with
-    /// the path it looks for (first exact match wins, duplicates are fine,
-    /// `flags` is ignored) and remembers `file` for `sys_file_read` or
-    /// `sys_file_write`.
-    pub report_file: Option<
-        unsafe extern "C" fn(
-            iter: *const SimSysIterator,
-            filename: *const c_char,
-            flags: c_int,
-            file: *mut SimSysFile,
-        ),
-    >,
 }
 
 /// `struct poll_table_ref`: the in/out argument of

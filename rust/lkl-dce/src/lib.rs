@@ -93,6 +93,9 @@ unsafe fn op_boot(_: &mut Args) -> c_long {
     0
 }
 
+// The exported symbol has the type the header gives it.
+const _: dce_abi::SimInit = Some(sim_init);
+
 /// `sim_init(exported, imported, kernel)`: the one symbol `liblkl.so`
 /// exports (abi.rst "The entry point: sim_init").
 ///

@@ -291,7 +291,12 @@ impl Listing {
                     _ => {
                         if let Some(report) = (*iter).report_file {
                             let flags = SimSysFileFlags::READ | SimSysFileFlags::WRITE;
-                            report(iter, SysFile::name(f), flags.bits(), f as *mut SimSysFile);
+                            report(
+                                iter,
+                                SysFile::name(f),
+                                flags.bits() as c_int,
+                                f as *mut SimSysFile,
+                            );
                         }
                     }
                 }
@@ -458,7 +463,7 @@ impl Walk {
                     self.record(file as usize | FILE);
                     if let Some(report) = (*self.iter).report_file {
                         let flags = SimSysFileFlags::READ | SimSysFileFlags::WRITE;
-                        report(self.iter, name_ptr, flags.bits(), file.cast());
+                        report(self.iter, name_ptr, flags.bits() as c_int, file.cast());
                     }
                 }
             }

@@ -198,7 +198,8 @@ fn dlopen(path: &Path, flags: c_int) -> Result<(*mut c_void, SimInit), LoadError
     }
     // SAFETY: `sim_init` has the `SimInit` type by the ABI (abi.rst "The
     // entry point: sim_init"); data and function pointers have the same
-    // size here.
+    // size here, and `SimInit` is a nullable function pointer (`sym` is
+    // not null).
     let sim_init = unsafe { core::mem::transmute::<*mut c_void, SimInit>(sym) };
     Ok((handle, sim_init))
 }
@@ -345,8 +346,8 @@ impl Loader {
     }
 
     /// The node's `sim_init`.
-    pub fn sim_init(&self, node: NodeId) -> Option<SimInit> {
-        self.images.get(node.0 as usize).map(|i| i.sim_init)
+    pub fn sim_init(&self, node: NodeId) -> SimInit {
+        self.images.get(node.0 as usize).and_then(|i| i.sim_init)
     }
 
     /// DCE's per-node `Load` of the library, in the D-task that calls
