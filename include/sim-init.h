@@ -24,8 +24,30 @@
 extern "C" {
 #endif
 
+/**
+ * `struct msghdr` as the header declares it (incomplete).
+ *
+ * At run time it is glibc's user-space `struct msghdr` of the application (on
+ * x86-64 the same layout as the kernel's `user_msghdr`): DCE passes the
+ * application's own object, whose iovecs, name and control buffers point into
+ * application memory.
+ */
 struct msghdr;
+
+/**
+ * `struct sockaddr` as the header declares it (incomplete).
+ *
+ * At run time it is the application's own (glibc layout) socket address buffer,
+ * passed through unchanged by DCE.
+ */
 struct sockaddr;
+
+/**
+ * `FILE`, declared by the header as the incomplete `struct _IO_FILE`.
+ *
+ * Returned by `SimImported::fdopen`: a stream of DCE's POSIX emulation, only
+ * valid with the other `SimImported` file functions.
+ */
 struct _IO_FILE;
 
 /**

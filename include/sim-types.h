@@ -17,11 +17,52 @@
  */
 #define LIBOS_API_VERSION 2
 
-/* Opaque handles.  The library defines the first four, DCE the fifth. */
+/**
+ * `struct SimTask`: the library's per-task object (LibOS: a `task_struct` plus
+ * a `void *private`).
+ *
+ * DCE gets one from `SimExported::task_create` (lazily, the first time a DCE
+ * task asks for "current", and for every kernel thread it starts), stores the
+ * pointer as that Task's "extra context", never frees it, and maps it back to
+ * its `Task*` with `SimExported::task_get_private`.
+ */
 struct SimTask;
+
+/**
+ * `struct SimSocket`: the library's socket (LibOS: `struct socket`).
+ *
+ * DCE keeps one per `KernelSocketFd` (shared by `dup`/`fork`) and releases it
+ * with `SimExported::sock_close` when the last descriptor goes.
+ */
 struct SimSocket;
+
+/**
+ * `struct SimDevice`: the library's network device (LibOS: a `net_device` plus
+ * a `void *priv`).
+ *
+ * DCE keeps it next to its `Ptr<NetDevice>` and passes it back to the `dev_*`
+ * functions; it hands it to the host in `SimImported::dev_xmit` and maps it to
+ * the `NetDevice*` with `SimExported::dev_get_private`.
+ */
 struct SimDevice;
+
+/**
+ * `struct SimSysFile`: one sysctl leaf of the library (LibOS: `struct
+ * ctl_table`).
+ *
+ * DCE remembers it from `SimSysIterator::report_file` during a walk and passes
+ * it to `SimExported::sys_file_read` or `SimExported::sys_file_write`.
+ */
 struct SimSysFile;
+
+/**
+ * `struct SimKernel`: DCE's per-node cookie (in practice its
+ * `KernelSocketFdFactory*`).
+ *
+ * DCE passes it to `sim_init`; the library must never dereference it and passes
+ * it back unchanged as the first argument of every `SimImported` function
+ * except `poll_event`.
+ */
 struct SimKernel;
 
 /**

@@ -10,17 +10,13 @@
 //!   associated constant per enumerator); `src/types.rs` puts `bitflags` on
 //!   top of them.
 //! * The incomplete types (`SimTask` ... `SimKernel`, `msghdr`, `sockaddr`,
-//!   `_IO_FILE`) and the `va_list` tag are not generated: `src/lib.rs` maps
-//!   them to the crate's opaque types, and `ssize_t` to `isize`.
+//!   `_IO_FILE`) become opaque structs; `ssize_t` is left to `src/raw.rs`
+//!   (`isize`).
 //!
 //! Exports the include directory to dependents as `DEP_DCE_SIM_ABI_INCLUDE`.
 
 #[path = "../build-support/bindings.rs"]
 mod bindings;
-
-/// C types the bindings must not define: `src/lib.rs` maps them to ours.
-const MAPPED: &str = "SimTask|SimSocket|SimDevice|SimSysFile|SimKernel|msghdr|sockaddr|\
-                      _IO_FILE|__va_list_tag|ssize_t";
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
@@ -41,7 +37,7 @@ fn main() {
         .allowlist_type("SimExported|SimImported|KernelHandle|DceHandle|SimInit")
         .allowlist_type("SimDevicePacket|SimSysIterator|SimDevFlags|SimSysFileFlags")
         .allowlist_var("LIBOS_API_VERSION")
-        .blocklist_type(MAPPED)
+        .blocklist_type("ssize_t") // src/raw.rs: isize
         .newtype_enum("SimDevFlags|SimSysFileFlags")
         // DCE value-initialises SimExported (every member NULL): Default is
         // the same.

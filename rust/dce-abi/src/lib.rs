@@ -7,8 +7,8 @@
 //! specification is Documentation/dce/abi.rst ("The binary interface",
 //! "Execution contexts").  `build.rs` runs bindgen over them once: [`raw`]
 //! is what it generates, the crate root re-exports it with the few Rust
-//! pieces the headers cannot say (opaque handle types, `bitflags` on the
-//! flag enums, [`PollTableRef`]).
+//! pieces the headers cannot say (`bitflags` on the flag enums,
+//! [`PollTableRef`], [`VaList`]).
 //!
 //! * [`sim_init`](SimInit): the one symbol the library exports
 //!   ([`SIM_INIT_SYMBOL`]); DCE calls it once per node.
@@ -18,7 +18,8 @@
 //!   by DCE, called by the library.
 //! * value types [`SimDevicePacket`], [`SimSysIterator`], [`PollTableRef`],
 //!   [`SimDevFlags`], [`SimSysFileFlags`]; opaque handles [`SimTask`],
-//!   [`SimSocket`], [`SimDevice`], [`SimSysFile`], [`SimKernel`].
+//!   [`SimSocket`], [`SimDevice`], [`SimSysFile`], [`SimKernel`] (bindgen's
+//!   opaque structs for the headers' incomplete types).
 //! * [`published`]: the layout numbers of abi.rst as tables, and the one
 //!   check that the generated types have them.
 //!
@@ -66,13 +67,20 @@ pub mod raw;
 mod types;
 
 pub use raw::{
-    DceHandle, KernelHandle, SimDevFlags, SimDevicePacket, SimExported, SimImported, SimInit,
-    SimSysFileFlags, SimSysIterator,
+    DceHandle, KernelHandle, SimDevFlags, SimDevice, SimDevicePacket, SimExported, SimImported,
+    SimInit, SimKernel, SimSocket, SimSysFile, SimSysFileFlags, SimSysIterator, SimTask,
 };
-pub use types::{
-    IoFile, MsgHdr, PollTableRef, SimDevice, SimKernel, SimSocket, SimSysFile, SimTask, SockAddr,
-    VaList, VaListTag, LIBOS_API_VERSION,
-};
+pub use types::{PollTableRef, VaList, LIBOS_API_VERSION};
+
+/// `__va_list_tag`: what a [`VaList`] points to on x86-64 SysV.
+pub use raw::__va_list_tag as VaListTag;
+/// `struct msghdr`: the application's own (glibc) message header.
+pub use raw::msghdr as MsgHdr;
+/// `struct sockaddr`: the application's own socket address buffer.
+pub use raw::sockaddr as SockAddr;
+/// `FILE` (`struct _IO_FILE`), a stream of DCE's POSIX emulation.
+#[doc(alias = "FILE")]
+pub use raw::_IO_FILE as IoFile;
 
 /// The name of the library's one exported symbol, of type [`SimInit`].
 pub const SIM_INIT_SYMBOL: &core::ffi::CStr = c"sim_init";

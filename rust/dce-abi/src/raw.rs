@@ -2,9 +2,10 @@
 //! `build.rs`): every struct, typedef and enum of the ABI, documented by the
 //! headers' own comments.
 //!
-//! The incomplete C types the headers only name are mapped to the crate's
-//! opaque types, `va_list`'s tag to [`VaListTag`](crate::VaListTag) and
-//! `ssize_t` to `isize`.
+//! The incomplete C types the headers only name (the five handles,
+//! `msghdr`, `sockaddr`, `_IO_FILE`) come out as bindgen's opaque structs:
+//! zero-sized, not constructible outside this crate, only ever used behind
+//! a raw pointer.  `ssize_t` is mapped to `isize`.
 
 #![allow(
     non_camel_case_types,
@@ -14,11 +15,6 @@
     clippy::all,
     clippy::undocumented_unsafe_blocks
 )]
-
-use crate::types::{
-    IoFile as _IO_FILE, MsgHdr as msghdr, SimDevice, SimKernel, SimSocket, SimSysFile, SimTask,
-    SockAddr as sockaddr, VaListTag as __va_list_tag,
-};
 
 /// `ssize_t`: `isize` on LP64, the only target DCE runs on.
 pub type ssize_t = isize;

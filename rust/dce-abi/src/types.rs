@@ -1,10 +1,9 @@
 //! What the generated bindings leave to Rust (Documentation/dce/abi.rst,
-//! "Handle types", "Value types"): the opaque handles, `va_list`, `bitflags`
-//! on the two flag enums, and `poll_table_ref`, which no header declares.
+//! "Handle types", "Value types"): `va_list` as a parameter, `bitflags` on
+//! the two flag enums, and `poll_table_ref`, which no header declares.
 
 use crate::raw::{self, SimDevFlags, SimSysFileFlags};
 use core::ffi::{c_int, c_uint, c_void};
-use core::marker::{PhantomData, PhantomPinned};
 
 /// `LIBOS_API_VERSION`: the version of the `sim` API whose layout the
 /// headers (and so this crate) describe.
@@ -15,101 +14,6 @@ use core::marker::{PhantomData, PhantomPinned};
 /// (abi.rst "Versions and layout rules").
 pub const LIBOS_API_VERSION: c_int = raw::LIBOS_API_VERSION as c_int;
 
-macro_rules! opaque {
-    ($(#[$m:meta])* $name:ident) => {
-        $(#[$m])*
-        ///
-        /// Opaque: zero-sized, not constructible, `!Send`, `!Sync` and
-        /// `!Unpin`; only ever used behind a raw pointer.
-        #[repr(C)]
-        pub struct $name {
-            _data: [u8; 0],
-            _marker: PhantomData<(*mut u8, PhantomPinned)>,
-        }
-    };
-}
-
-opaque!(
-    /// `struct SimTask`: the library's per-task object (LibOS: a
-    /// `task_struct` plus a `void *private`).
-    ///
-    /// DCE gets one from [`SimExported::task_create`](crate::SimExported::task_create)
-    /// (lazily, the first time a DCE task asks for "current", and for every
-    /// kernel thread it starts), stores the pointer as that Task's "extra
-    /// context", never frees it, and maps it back to its `Task*` with
-    /// [`SimExported::task_get_private`](crate::SimExported::task_get_private).
-    SimTask
-);
-opaque!(
-    /// `struct SimSocket`: the library's socket (LibOS: `struct socket`).
-    ///
-    /// DCE keeps one per `KernelSocketFd` (shared by `dup`/`fork`) and
-    /// releases it with [`SimExported::sock_close`](crate::SimExported::sock_close)
-    /// when the last descriptor goes.
-    SimSocket
-);
-opaque!(
-    /// `struct SimDevice`: the library's network device (LibOS: a
-    /// `net_device` plus a `void *priv`).
-    ///
-    /// DCE keeps it next to its `Ptr<NetDevice>` and passes it back to the
-    /// `dev_*` functions; it hands it to the host in
-    /// [`SimImported::dev_xmit`](crate::SimImported::dev_xmit) and maps it to
-    /// the `NetDevice*` with [`SimExported::dev_get_private`](crate::SimExported::dev_get_private).
-    SimDevice
-);
-opaque!(
-    /// `struct SimSysFile`: one sysctl leaf of the library (LibOS:
-    /// `struct ctl_table`).
-    ///
-    /// DCE remembers it from [`SimSysIterator::report_file`](crate::SimSysIterator::report_file) during a walk
-    /// and passes it to [`SimExported::sys_file_read`](crate::SimExported::sys_file_read)
-    /// or [`SimExported::sys_file_write`](crate::SimExported::sys_file_write).
-    SimSysFile
-);
-opaque!(
-    /// `struct SimKernel`: DCE's per-node cookie (in practice its
-    /// `KernelSocketFdFactory*`).
-    ///
-    /// DCE passes it to `sim_init`; the library must never dereference it
-    /// and passes it back unchanged as the first argument of every
-    /// [`SimImported`](crate::SimImported) function except `poll_event`.
-    SimKernel
-);
-opaque!(
-    /// `struct msghdr` as the header declares it (incomplete).
-    ///
-    /// At run time it is glibc's user-space `struct msghdr` of the
-    /// application (on x86-64 the same layout as the kernel's
-    /// `user_msghdr`): DCE passes the application's own object, whose iovecs,
-    /// name and control buffers point into application memory.
-    MsgHdr
-);
-opaque!(
-    /// `struct sockaddr` as the header declares it (incomplete).
-    ///
-    /// At run time it is the application's own (glibc layout) socket address
-    /// buffer, passed through unchanged by DCE.
-    SockAddr
-);
-opaque!(
-    /// `FILE`, declared by the header as the incomplete `struct _IO_FILE`.
-    ///
-    /// Returned by [`SimImported::fdopen`](crate::SimImported::fdopen): a
-    /// stream of DCE's POSIX emulation, only valid with the other
-    /// `SimImported` file functions.
-    #[doc(alias = "FILE")]
-    #[doc(alias = "_IO_FILE")]
-    IoFile
-);
-opaque!(
-    /// `__va_list_tag`: what a `va_list` parameter points to on x86-64 SysV.
-    ///
-    /// Only used through [`VaList`].
-    #[doc(alias = "__va_list_tag")]
-    VaListTag
-);
-
 /// A `va_list` **parameter** (only in [`SimImported::vprintf`](crate::SimImported::vprintf)).
 ///
 /// On x86-64 SysV `va_list` is the array type `__va_list_tag[1]`; as a
@@ -117,9 +21,9 @@ opaque!(
 /// pointer-sized value that points at its own (already `va_start`ed)
 /// `__va_list_tag`.  DCE's `Vprintf` hands it straight to `vfprintf`; a Rust
 /// host does the same, passing it to a C `vfprintf`/`vsnprintf` declared
-/// with a `*mut VaListTag` (or `*mut c_void`) parameter.  It may be consumed
+/// with a `*mut __va_list_tag` (or `*mut c_void`) parameter.  It may be consumed
 /// only once, and only during the call.
-pub type VaList = *mut VaListTag;
+pub type VaList = *mut raw::__va_list_tag;
 
 bitflags::bitflags! {
     /// The flags of `enum SimDevFlags` (generated as a newtype, documented in
