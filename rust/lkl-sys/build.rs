@@ -4,24 +4,23 @@
 //!    or `$LKL_HOST_OPS_H`) so that `src/layout.rs` can check our mirror of
 //!    it at compile time; exports the header path to dependents as
 //!    `DEP_LKL_HOST_OPS_HOST_OPS_H`.
-//! 2. Generates the asm-generic syscall numbers (`sysno.rs`) from the kernel
-//!    tree (`$KERNEL_TREE`, default `../out/src/linux` relative to the
-//!    workspace) or, when that is absent, from the checked-in table.
+//! 2. Runs bindgen over the installed headers (`$LKL_INCLUDE`, default
+//!    `../../out/include`, from `make ARCH=lkl`) through `uapi.h`: the raw
+//!    module `uapi.rs` (system call numbers, errno values, the UAPI
+//!    constants and structures the crates use), and from the numbers it
+//!    found, `sysno.rs`: the `SYS_<name>` names and the `ALL` table.
 
+#[path = "../build-support/bindings.rs"]
+mod bindings;
+
+use std::cell::RefCell;
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
-#[path = "src/unistd_parse.rs"]
-mod unistd_parse;
-
-#[path = "src/sysno_table.rs"]
-mod sysno_table;
-
-/// Assumed when the arch's uapi `asm/unistd.h` does not exist yet: the
-/// options an LKL-style 64-bit port needs for the tests (fstat/newfstatat).
-const DEFAULT_ARCH_DEFINES: &[&str] = &["__ARCH_WANT_NEW_STAT", "__ARCH_WANT_SET_GET_RLIMIT"];
+use bindgen::callbacks::{IntKind, MacroParsingBehavior, ParseCallbacks};
 
 fn main() {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
@@ -29,12 +28,19 @@ fn main() {
     let repo = manifest.join("../..");
 
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=src/unistd_parse.rs");
-    println!("cargo:rerun-if-changed=src/sysno_table.rs");
+    println!("cargo:rerun-if-changed=../build-support/bindings.rs");
 
     let header = host_ops_header(&repo);
     run_bindgen(&header, &out);
-    generate_sysno(&repo, &out);
+
+    let include = bindings::input(
+        "LKL_INCLUDE",
+        "../../out/include",
+        "the installed kernel headers (lkl.h and lkl/)",
+        "Build them first: run `make ARCH=lkl` at the top of the repository",
+    );
+    let numbers = generate_uapi(&manifest.join("uapi.h"), &include);
+    generate_sysno(&numbers, &include, &out);
 }
 
 fn host_ops_header(repo: &Path) -> PathBuf {
@@ -93,121 +99,212 @@ fn run_bindgen(header: &Path, out: &Path) {
         .expect("write host_ops_fns.rs");
 }
 
-fn arch_defines(repo: &Path) -> (Vec<String>, String) {
-    println!("cargo:rerun-if-env-changed=LKL_ARCH_UNISTD_H");
-    let path = env::var_os("LKL_ARCH_UNISTD_H")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo.join("arch-dce/include/uapi/asm/unistd.h"));
-    match fs::read_to_string(&path) {
-        Ok(text) => {
-            println!("cargo:rerun-if-changed={}", path.display());
-            let defs = text
-                .lines()
-                .filter_map(|l| l.trim().strip_prefix("#define"))
-                .filter_map(|l| l.split_whitespace().next())
-                .filter(|n| n.starts_with("__ARCH_"))
-                .map(str::to_string)
-                .collect();
-            (defs, path.display().to_string())
+/// The UAPI macros and enumerators lkl-sys takes (bindgen regexes, which
+/// match whole names), by header family.  Everything else stays out.
+const UAPI_VARS: &[&str] = &[
+    // System call numbers: built, and not built (asm-generic/unistd.h).
+    r"__lkl__NR_\w+",
+    r"LKL_NR_\w+_UNBUILT",
+    // errno values (asm-generic/errno*.h).
+    "LKL_E[0-9A-Z]+",
+    // fcntl.h, fs.h, stat.h, limits.h, time.h, mount.h.
+    "LKL_AT_(FDCWD|REMOVEDIR|SYMLINK_NOFOLLOW)",
+    "LKL_O_[0-9A-Z]+",
+    "LKL_F_[GS]ETFL",
+    "LKL_SEEK_(SET|CUR|END)",
+    "LKL_S_IF[A-Z]+",
+    "LKL_PIPE_BUF",
+    "LKL_CLOCK_(REALTIME|MONOTONIC)",
+    "LKL_MS_RDONLY",
+    // socket.h, in.h, tcp.h, if.h, sockios.h, if_ether.h, icmp.h.
+    "LKL_AF_[0-9A-Z]+",
+    "LKL_SOCK_[0-9A-Z_]+",
+    "LKL_SHUT_(RD|WR|RDWR)",
+    "LKL_MSG_[0-9A-Z_]+",
+    "LKL_IPPROTO_[0-9A-Z]+",
+    "LKL_TCP_CONGESTION",
+    "LKL_SIOC[GS]IF[0-9A-Z]+",
+    "LKL_IFNAMSIZ",
+    "LKL_IFF_[0-9A-Z_]+",
+    "LKL_ETH_P_IPV?6?",
+    "LKL_ICMP_ECHO(REPLY)?",
+    // poll.h, eventpoll.h, signal.h, random.h.
+    "LKL_POLL[A-Z]+",
+    "LKL_EPOLL(IN|OUT|ERR|HUP)",
+    "LKL_EPOLL_CTL_[A-Z]+",
+    "_LKL_NSIG",
+    "LKL_RNDADDENTROPY",
+];
+
+/// Macro families that repeat enumerators of the same name
+/// (`#define IPPROTO_TCP IPPROTO_TCP`): the enumerators are taken.
+const ENUM_MACROS: &[&str] = &["LKL_IPPROTO_", "LKL_IFF_"];
+
+/// The UAPI structures lkl-sys wraps (`abi.rs`, and lkl-dce's entropy).
+const UAPI_TYPES: &[&str] = &[
+    "__lkl__kernel_timespec",
+    "lkl_stat",
+    "lkl_sockaddr_in",
+    "lkl_ifreq",
+    "lkl_new_utsname",
+    "lkl_pollfd",
+    "lkl_epoll_event",
+    "lkl_linux_dirent64",
+    "lkl_rand_pool_info",
+    // Enumerations: SOCK_STREAM, SHUT_RDWR, IFF_UP, ...
+    "lkl_sock_type",
+    "lkl_sock_shutdown_cmd",
+    "lkl_net_device_flags",
+];
+
+/// One system call number of the installed headers, as clang evaluated it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Sysno {
+    /// The call's name (`read`; `syscalls` for `__lkl__NR_syscalls`).
+    call: String,
+    /// The macro: `__lkl__NR_read`, or `LKL_NR_<call>_UNBUILT`.
+    macro_name: String,
+    nr: i64,
+}
+
+/// Notes every system call number bindgen evaluates, so that `sysno.rs`
+/// can name them all; the values themselves come from `uapi.rs`.
+#[derive(Debug, Default)]
+struct SysnoCollector(Rc<RefCell<Vec<Sysno>>>);
+
+impl ParseCallbacks for SysnoCollector {
+    fn will_parse_macro(&self, name: &str) -> MacroParsingBehavior {
+        if ENUM_MACROS.iter().any(|p| name.starts_with(p)) {
+            MacroParsingBehavior::Ignore
+        } else {
+            MacroParsingBehavior::Default
         }
-        Err(_) => (
-            DEFAULT_ARCH_DEFINES.iter().map(|s| s.to_string()).collect(),
-            "defaults in lkl-sys/build.rs (arch uapi asm/unistd.h not found)".to_string(),
-        ),
+    }
+
+    fn int_macro(&self, name: &str, value: i64) -> Option<IntKind> {
+        let call = name.strip_prefix("__lkl__NR_").or_else(|| {
+            name.strip_prefix("LKL_NR_")
+                .and_then(|n| n.strip_suffix("_UNBUILT"))
+        });
+        if let Some(call) = call {
+            self.0.borrow_mut().push(Sysno {
+                call: call.to_string(),
+                macro_name: name.to_string(),
+                nr: value,
+            });
+        }
+        None
     }
 }
 
-fn generate_sysno(repo: &Path, out: &Path) {
-    println!("cargo:rerun-if-env-changed=KERNEL_TREE");
-    let tree = env::var_os("KERNEL_TREE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo.join("out/src/linux"));
-    let unistd = tree.join("include/uapi/asm-generic/unistd.h");
-    let (defines, defines_src) = arch_defines(repo);
-    let bits: i64 = env::var("CARGO_CFG_TARGET_POINTER_WIDTH")
-        .expect("target pointer width")
-        .parse()
-        .expect("numeric pointer width");
+/// Writes `$OUT_DIR/uapi.rs` and returns the system call numbers found.
+fn generate_uapi(wrapper: &Path, include: &Path) -> Vec<Sysno> {
+    let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
+    let found = Rc::new(RefCell::new(Vec::new()));
+    let mut b = bindings::builder(wrapper, &[include])
+        // int for every macro that fits, as C has them (AT_FDCWD is -100).
+        .default_macro_constant_type(bindgen::MacroTypeVariation::Signed)
+        // EPOLLIN is `(__poll_t)0x00000001`, RNDADDENTROPY an `_IOW()`.
+        .clang_macro_fallback()
+        .clang_macro_fallback_build_dir(&out)
+        // Enumerators (IPPROTO_*, SOCK_*, IFF_*) as plain constants.
+        .default_enum_style(bindgen::EnumVariation::Consts)
+        .prepend_enum_name(false)
+        // The wrappers of abi.rs are these types; what they derive.
+        .derive_default(true)
+        .derive_debug(true)
+        .impl_debug(true)
+        .derive_partialeq(true)
+        .derive_eq(true)
+        .parse_callbacks(Box::new(SysnoCollector(found.clone())));
+    for v in UAPI_VARS {
+        b = b.allowlist_var(v);
+    }
+    for t in UAPI_TYPES {
+        b = b.allowlist_type(t);
+    }
+    bindings::generate(b, "uapi.rs", include);
+    let mut numbers = found.take();
+    numbers.sort();
+    numbers.dedup();
+    numbers
+}
 
-    let fallback: Vec<(String, i64)> = sysno_table::FALLBACK_TABLE
-        .iter()
-        .map(|&(n, v)| (n.to_string(), v))
-        .collect();
-
-    let (mut table, source) = match fs::read_to_string(&unistd) {
-        Ok(text) => {
-            println!("cargo:rerun-if-changed={}", unistd.display());
-            let refs: Vec<&str> = defines.iter().map(String::as_str).collect();
-            let cfg = unistd_parse::Config {
-                bits_per_long: bits,
-                predefined: &refs,
-            };
-            let parsed = unistd_parse::parse_unistd(&text, &cfg)
-                .unwrap_or_else(|e| panic!("lkl-sys: parsing {}: {e}", unistd.display()));
-            let mut table = parsed.clone();
-            for (name, nr) in &fallback {
-                match parsed.iter().find(|(n, _)| n == name) {
-                    Some((_, v)) if v == nr => {}
-                    Some((_, v)) => panic!(
-                        "lkl-sys: checked-in table says __NR_{name} = {nr} but {} says {v}",
-                        unistd.display()
-                    ),
-                    None => {
-                        println!(
-                            "cargo:warning=__NR_{name} is not defined by {} with arch defines \
-                             {defines:?} (from {defines_src}); the kernel will answer ENOSYS",
-                            unistd.display()
-                        );
-                        table.push((name.clone(), *nr));
-                    }
-                }
-            }
-            println!("cargo:rustc-env=LKL_SYSNO_UNISTD_H={}", unistd.display());
-            (
-                table,
-                format!("{} (arch defines from {defines_src})", unistd.display()),
-            )
-        }
-        Err(_) => {
-            println!(
-                "cargo:warning=kernel tree not found at {} (set KERNEL_TREE): using the \
-                 checked-in syscall table (lkl-sys/src/sysno_table.rs)",
-                tree.display()
-            );
-            println!("cargo:rustc-env=LKL_SYSNO_UNISTD_H=");
-            (
-                fallback,
-                "checked-in table lkl-sys/src/sysno_table.rs".to_string(),
-            )
-        }
-    };
-    println!(
-        "cargo:rustc-env=LKL_SYSNO_ARCH_DEFINES={}",
-        defines.join(",")
-    );
-    table.sort();
+/// Writes `$OUT_DIR/sysno.rs`: one `SYS_<call>` per number (built or
+/// not: an unbuilt call answers `ENOSYS`), `NR_SYSCALLS`, `ALL`, `SOURCE`.
+fn generate_sysno(numbers: &[Sysno], include: &Path, out: &Path) {
+    let mut calls: Vec<&str> = numbers.iter().map(|s| s.call.as_str()).collect();
+    calls.dedup();
+    if calls.len() != numbers.len() {
+        panic!("lkl-sys: a system call is both built and unbuilt in {numbers:?}");
+    }
+    if numbers.len() < 300 || !calls.contains(&"syscalls") {
+        panic!(
+            "lkl-sys: only {} system call numbers (and no __lkl__NR_syscalls?) in {}",
+            numbers.len(),
+            include.display()
+        );
+    }
 
     let mut s = String::new();
     writeln!(s, "// @generated by lkl-sys/build.rs; do not edit.").unwrap();
     writeln!(s, "/// Where these numbers came from.").unwrap();
+    let source = format!("{}/lkl/asm/unistd.h", include.display());
     writeln!(s, "pub const SOURCE: &str = {source:?};").unwrap();
-    for (name, nr) in &table {
-        if name == "syscalls" {
-            writeln!(s, "/// `__NR_syscalls`: size of the syscall table.").unwrap();
-            writeln!(s, "pub const NR_SYSCALLS: c_long = {nr};").unwrap();
+    for Sysno {
+        call, macro_name, ..
+    } in numbers
+    {
+        let unbuilt = macro_name.ends_with("_UNBUILT");
+        let what = if unbuilt {
+            ": not built, the kernel answers `ENOSYS`"
         } else {
-            writeln!(s, "/// `__NR_{name}`").unwrap();
-            writeln!(s, "pub const SYS_{name}: c_long = {nr};").unwrap();
+            ""
+        };
+        if call == "syscalls" {
+            writeln!(s, "/// `{macro_name}`: size of the syscall table.").unwrap();
+            writeln!(
+                s,
+                "pub const NR_SYSCALLS: c_long = uapi::{macro_name} as c_long;"
+            )
+            .unwrap();
+        } else {
+            writeln!(s, "/// `{macro_name}`{what}").unwrap();
+            writeln!(
+                s,
+                "pub const SYS_{call}: c_long = uapi::{macro_name} as c_long;"
+            )
+            .unwrap();
         }
     }
     writeln!(
         s,
-        "/// Every number above, `(name without __NR_, number)`, sorted by name."
+        "/// Every number above, `(call, number)`, built or not, sorted by name."
     )
     .unwrap();
     writeln!(s, "pub const ALL: &[(&str, c_long)] = &[").unwrap();
-    for (name, nr) in &table {
-        writeln!(s, "    ({name:?}, {nr}),").unwrap();
+    for Sysno { call, .. } in numbers {
+        let konst = if call == "syscalls" {
+            "NR_SYSCALLS".to_string()
+        } else {
+            format!("SYS_{call}")
+        };
+        writeln!(s, "    ({call:?}, {konst}),").unwrap();
+    }
+    writeln!(s, "];").unwrap();
+    writeln!(
+        s,
+        "/// The calls this build does not have (`LKL_NR_<call>_UNBUILT`)."
+    )
+    .unwrap();
+    writeln!(s, "pub const UNBUILT: &[&str] = &[").unwrap();
+    for Sysno {
+        call, macro_name, ..
+    } in numbers
+    {
+        if macro_name.ends_with("_UNBUILT") {
+            writeln!(s, "    {call:?},").unwrap();
+        }
     }
     writeln!(s, "];").unwrap();
     fs::write(out.join("sysno.rs"), s).expect("write sysno.rs");

@@ -220,13 +220,13 @@ pub const LKL_NETDEV_SET_MTU: c_uint = 2;
 pub const LKL_NETDEV_DESTROY: c_uint = 3;
 
 /// `__NR_lkl_netdev_create` (`__NR_arch_specific_syscall + 0`).
-pub const NR_LKL_NETDEV_CREATE: c_long = crate::sysno::SYS_arch_specific_syscall;
+pub const NR_LKL_NETDEV_CREATE: c_long = crate::sysno::SYS_lkl_netdev_create;
 /// `__NR_lkl_netdev_ctl`
-pub const NR_LKL_NETDEV_CTL: c_long = crate::sysno::SYS_arch_specific_syscall + 1;
+pub const NR_LKL_NETDEV_CTL: c_long = crate::sysno::SYS_lkl_netdev_ctl;
 /// `__NR_lkl_poll_add`
-pub const NR_LKL_POLL_ADD: c_long = crate::sysno::SYS_arch_specific_syscall + 2;
+pub const NR_LKL_POLL_ADD: c_long = crate::sysno::SYS_lkl_poll_add;
 /// `__NR_lkl_poll_del`
-pub const NR_LKL_POLL_DEL: c_long = crate::sysno::SYS_arch_specific_syscall + 3;
+pub const NR_LKL_POLL_DEL: c_long = crate::sysno::SYS_lkl_poll_del;
 
 opaque!(
     /// `struct lkl_netdev`: a device handle from `lkl_netdev_create`.

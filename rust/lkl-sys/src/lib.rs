@@ -3,24 +3,32 @@
 //! * [`ffi`]: `#[repr(C)]` mirror of `struct lkl_host_operations`,
 //!   `struct lkl_jmp_buf` and the entry points, checked member by member
 //!   against `arch-dce/include/uapi/asm/host_ops.h` at compile time.
-//! * [`sysno`]: asm-generic syscall numbers; [`consts`], [`abi`]: the uapi
-//!   constants and structures the tests use; [`Errno`].
+//! * [`uapi`]: the raw bindgen output over the installed headers
+//!   (`out/include`, or `$LKL_INCLUDE`): system call numbers, errno values,
+//!   the UAPI constants and structures the crates use, under the headers'
+//!   names (`__lkl__NR_read`, `LKL_EINVAL`, `struct lkl_stat`).  The
+//!   modules below are written on top of it and type no value or layout
+//!   again:
+//! * [`sysno`]: asm-generic syscall numbers (`SYS_read`); [`consts`], `abi`:
+//!   the UAPI constants and structures by their C names, with safe
+//!   constructors and accessors; [`Errno`].
 //! * [`log`]: what in a kernel log is a bug report.
 //! * [`sys`]: a thin safe wrapper over `lkl_syscall`; [`icmp`]: ping.
 //! * [`sysctl`]: sysctls by name (`lkl_sysctl`/`lkl_sysctl_get`), host-side
 //!   over the system call API: `lkl.o` does not have them.
 //!
 //! This crate does not link `lkl.o`: the final binary does (see
-//! `build-support/lkl_link.rs`), so everything here compiles without it.
+//! `build-support/lkl_link.rs`), so everything here compiles without it;
+//! it needs the installed headers, from `make ARCH=lkl`.
 //!
 //! # `no_std`
 //!
 //! The default feature `std` enables everything above.  Without it
 //! (`default-features = false`) the crate is `#![no_std]` and keeps only
-//! what needs no allocator or OS: [`ffi`], [`consts`], [`sysno`],
-//! [`sysctl`] and [`Errno`] (still checked against the header at compile
-//! time).  The
-//! kernel library built for ns-3-dce (`lkl-dce`) uses it that way.
+//! what needs no allocator or OS: [`ffi`], [`uapi`], [`consts`],
+//! [`sysno`], [`sysctl`] and [`Errno`] (still checked against the header
+//! at compile time).  The kernel library built for ns-3-dce (`lkl-dce`)
+//! uses it that way.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -38,9 +46,7 @@ pub mod log;
 pub mod sys;
 pub mod sysctl;
 pub mod sysno;
-mod sysno_table;
-#[cfg(test)]
-mod unistd_parse;
+pub mod uapi;
 
 pub use errno::Errno;
 pub use ffi::*;
