@@ -1,25 +1,25 @@
-//! uapi structures exchanged with the kernel through system calls.
+//! UAPI structures exchanged with the kernel through system calls.
 //!
-//! These follow the asm-generic / generic uapi layouts that ARCH=lkl uses.
+//! Each is the generated [`crate::uapi`] structure of the installed headers
+//! under a Rust name (`Stat` is `struct lkl_stat`), with what the callers
+//! need written on top: constructors and accessors.  bindgen gives them
+//! `Default` (all zero), `Debug` and, but for [`Ifreq`], `PartialEq`.
+//!
+//! These follow the asm-generic / generic UAPI layouts that ARCH=lkl uses.
 //! Note [`Stat`]: asm-generic `struct stat` is NOT x86-64's `struct stat`
 //! (`st_nlink` is 32-bit and comes after `st_mode`), so `libc::stat` must not
 //! be used with LKL.
 
-use core::ffi::{c_int, c_long, c_short, c_uint, c_ulong};
+use core::ffi::{c_char, c_short};
+use core::mem::{offset_of, size_of};
 use static_assertions::const_assert_eq;
 
 use crate::consts::{AF_INET, IFNAMSIZ};
+use crate::uapi;
 use crate::Errno;
 
-/// `struct timespec` (`__kernel_timespec` on 64-bit).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Timespec {
-    /// Seconds.
-    pub tv_sec: i64,
-    /// Nanoseconds.
-    pub tv_nsec: i64,
-}
+/// `struct __kernel_timespec`: `tv_sec`, `tv_nsec`, both 64-bit.
+pub type Timespec = uapi::__lkl__kernel_timespec;
 
 impl Timespec {
     /// From a [`std::time::Duration`].
@@ -37,67 +37,14 @@ impl Timespec {
 }
 
 /// asm-generic `struct stat` (include/uapi/asm-generic/stat.h, 64-bit).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Stat {
-    /// Device.
-    pub st_dev: c_ulong,
-    /// Inode number.
-    pub st_ino: c_ulong,
-    /// File type and mode.
-    pub st_mode: c_uint,
-    /// Link count.
-    pub st_nlink: c_uint,
-    /// Owner.
-    pub st_uid: c_uint,
-    /// Group.
-    pub st_gid: c_uint,
-    /// Device number, if device.
-    pub st_rdev: c_ulong,
-    /// Padding.
-    pub __pad1: c_ulong,
-    /// Size in bytes.
-    pub st_size: c_long,
-    /// Optimal I/O block size.
-    pub st_blksize: c_int,
-    /// Padding.
-    pub __pad2: c_int,
-    /// 512-byte blocks allocated.
-    pub st_blocks: c_long,
-    /// Access time (s).
-    pub st_atime: c_long,
-    /// Access time (ns).
-    pub st_atime_nsec: c_ulong,
-    /// Modification time (s).
-    pub st_mtime: c_long,
-    /// Modification time (ns).
-    pub st_mtime_nsec: c_ulong,
-    /// Status change time (s).
-    pub st_ctime: c_long,
-    /// Status change time (ns).
-    pub st_ctime_nsec: c_ulong,
-    /// Unused.
-    pub __unused4: c_uint,
-    /// Unused.
-    pub __unused5: c_uint,
-}
-const_assert_eq!(core::mem::size_of::<Stat>(), 128);
-const_assert_eq!(core::mem::offset_of!(Stat, st_size), 48);
+pub type Stat = uapi::lkl_stat;
+const_assert_eq!(size_of::<Stat>(), 128);
+const_assert_eq!(offset_of!(Stat, st_size), 48);
 
-/// `struct sockaddr_in`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SockaddrIn {
-    /// `AF_INET`.
-    pub sin_family: u16,
-    /// Port, network byte order.
-    pub sin_port: u16,
-    /// Address, network byte order (the octets in memory order).
-    pub sin_addr: [u8; 4],
-    /// Padding.
-    pub sin_zero: [u8; 8],
-}
-const_assert_eq!(core::mem::size_of::<SockaddrIn>(), 16);
+/// `struct sockaddr_in`: `sin_family`, `sin_port` and `sin_addr.s_addr`
+/// in network byte order.
+pub type SockaddrIn = uapi::lkl_sockaddr_in;
+const_assert_eq!(size_of::<SockaddrIn>(), 16);
 
 impl SockaddrIn {
     /// `ip:port` (port in host byte order).
@@ -105,8 +52,10 @@ impl SockaddrIn {
         Self {
             sin_family: AF_INET as u16,
             sin_port: port.to_be(),
-            sin_addr: ip,
-            sin_zero: [0; 8],
+            sin_addr: uapi::lkl_in_addr {
+                s_addr: u32::from_ne_bytes(ip),
+            },
+            __pad: [0; 8],
         }
     }
 
@@ -114,18 +63,16 @@ impl SockaddrIn {
     pub fn port(&self) -> u16 {
         u16::from_be(self.sin_port)
     }
+
+    /// The address, its octets in memory (network) order.
+    pub fn ip(&self) -> [u8; 4] {
+        self.sin_addr.s_addr.to_ne_bytes()
+    }
 }
 
 /// `struct ifreq` (40 bytes): the interface name and a 24-byte union.
-#[repr(C, align(8))]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Ifreq {
-    /// Interface name, NUL terminated.
-    pub ifr_name: [u8; IFNAMSIZ],
-    /// The `ifr_ifru` union, as raw bytes.
-    pub ifr_ifru: [u8; 24],
-}
-const_assert_eq!(core::mem::size_of::<Ifreq>(), 40);
+pub type Ifreq = uapi::lkl_ifreq;
+const_assert_eq!(size_of::<Ifreq>(), 40);
 
 impl Ifreq {
     /// A request for interface `name` (at most 15 bytes).
@@ -134,94 +81,89 @@ impl Ifreq {
         if b.len() >= IFNAMSIZ || b.contains(&0) {
             return Err(Errno::EINVAL);
         }
-        let mut r = Self::default();
-        r.ifr_name[..b.len()].copy_from_slice(b);
-        Ok(r)
+        let mut ifrn_name = [0; IFNAMSIZ];
+        for (d, &s) in ifrn_name.iter_mut().zip(b) {
+            *d = s as c_char;
+        }
+        Ok(Self {
+            ifr_ifrn: uapi::lkl_ifreq__bindgen_ty_1 { ifrn_name },
+            ..Self::default()
+        })
+    }
+
+    /// `ifr_name`, NUL terminated.
+    pub fn name(&self) -> [c_char; IFNAMSIZ] {
+        // SAFETY: the union's only member, an array of bytes: every bit
+        // pattern is valid, and `new`/`default` initialized all of it.
+        unsafe { self.ifr_ifrn.ifrn_name }
     }
 
     /// `ifr_flags`.
     pub fn flags(&self) -> c_short {
-        c_short::from_ne_bytes([self.ifr_ifru[0], self.ifr_ifru[1]])
+        // SAFETY: a plain integer member of a union that `new`/`default`
+        // zeroed whole and the kernel fills; every bit pattern is valid.
+        unsafe { self.ifr_ifru.ifru_flags }
     }
 
     /// Sets `ifr_flags`.
     pub fn set_flags(&mut self, flags: c_short) {
-        self.ifr_ifru[..2].copy_from_slice(&flags.to_ne_bytes());
+        self.ifr_ifru.ifru_flags = flags;
     }
 
     /// `ifr_addr` read as a `sockaddr_in`.
     pub fn addr_in(&self) -> SockaddrIn {
-        let u = &self.ifr_ifru;
+        // SAFETY: a member of integers of a union that `new`/`default`
+        // zeroed whole and the kernel fills; every bit pattern is valid.
+        let a = unsafe { self.ifr_ifru.ifru_addr };
+        let d = a.sa_data.map(|c| c as u8);
         SockaddrIn {
-            sin_family: u16::from_ne_bytes([u[0], u[1]]),
-            sin_port: u16::from_ne_bytes([u[2], u[3]]),
-            sin_addr: [u[4], u[5], u[6], u[7]],
-            sin_zero: [0; 8],
+            sin_family: a.sa_family,
+            sin_port: u16::from_ne_bytes([d[0], d[1]]),
+            sin_addr: uapi::lkl_in_addr {
+                s_addr: u32::from_ne_bytes([d[2], d[3], d[4], d[5]]),
+            },
+            __pad: [0; 8],
         }
     }
 }
 
-/// `struct new_utsname` (what the `uname` syscall fills).
-#[repr(C)]
-#[derive(Clone, Copy, Debug)]
-pub struct UtsName {
-    /// "Linux".
-    pub sysname: [u8; 65],
-    /// Host name.
-    pub nodename: [u8; 65],
-    /// Kernel release.
-    pub release: [u8; 65],
-    /// Kernel version string.
-    pub version: [u8; 65],
-    /// Machine.
-    pub machine: [u8; 65],
-    /// NIS domain name.
-    pub domainname: [u8; 65],
-}
-const_assert_eq!(core::mem::size_of::<UtsName>(), 390);
-
-impl Default for UtsName {
-    fn default() -> Self {
-        Self {
-            sysname: [0; 65],
-            nodename: [0; 65],
-            release: [0; 65],
-            version: [0; 65],
-            machine: [0; 65],
-            domainname: [0; 65],
-        }
-    }
-}
+/// `struct new_utsname` (what the `uname` syscall fills): six
+/// NUL-terminated fields (see [`c_field`]).
+pub type UtsName = uapi::lkl_new_utsname;
+const_assert_eq!(size_of::<UtsName>(), 390);
 
 /// Text of a NUL-terminated fixed-size field (lossy UTF-8).
-pub fn c_field(field: &[u8]) -> String {
-    let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
-    String::from_utf8_lossy(&field[..end]).into_owned()
+pub fn c_field(field: &[impl Byte]) -> String {
+    let bytes: Vec<u8> = field.iter().map(|c| c.byte()).collect();
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
-/// `struct pollfd`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PollFd {
-    /// File descriptor.
-    pub fd: c_int,
-    /// Requested events.
-    pub events: c_short,
-    /// Returned events.
-    pub revents: c_short,
+/// A C `char` of either sign, for [`c_field`].
+pub trait Byte: Copy {
+    /// The byte.
+    fn byte(self) -> u8;
 }
 
-/// `struct epoll_event`: packed, as the kernel's UAPI header has it for a
-/// kernel built by an x86-64 compiler (`EPOLL_PACKED`).
-#[repr(C, packed)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct EpollEvent {
-    /// `EPOLLIN`, `EPOLLOUT`, ...: wanted, or ready.
-    pub events: u32,
-    /// Returned as given to `epoll_ctl`.
-    pub data: u64,
+impl Byte for u8 {
+    fn byte(self) -> u8 {
+        self
+    }
 }
-const_assert_eq!(core::mem::size_of::<EpollEvent>(), 12);
+
+impl Byte for i8 {
+    fn byte(self) -> u8 {
+        self as u8
+    }
+}
+
+/// `struct pollfd`: `fd`, `events`, `revents`.
+pub type PollFd = uapi::lkl_pollfd;
+
+/// `struct epoll_event`: `events`, `data`; packed, as the kernel's UAPI
+/// header has it for a kernel built by an x86-64 compiler (`EPOLL_PACKED`).
+pub type EpollEvent = uapi::lkl_epoll_event;
+const_assert_eq!(size_of::<EpollEvent>(), 12);
 
 /// One `struct linux_dirent64` record parsed out of a `getdents64` buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -248,17 +190,20 @@ impl<'a> Iterator for Dirents<'a> {
     type Item = Dirent<'a>;
 
     fn next(&mut self) -> Option<Dirent<'a>> {
-        // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
-        const HDR: usize = 19;
+        type D = uapi::lkl_linux_dirent64;
+        const INO: usize = offset_of!(D, d_ino);
+        const RECLEN: usize = offset_of!(D, d_reclen);
+        const TYPE: usize = offset_of!(D, d_type);
+        const HDR: usize = offset_of!(D, d_name);
         if self.buf.len() < HDR {
             return None;
         }
-        let ino = u64::from_ne_bytes(self.buf[0..8].try_into().ok()?);
-        let reclen = usize::from(u16::from_ne_bytes([self.buf[16], self.buf[17]]));
+        let ino = u64::from_ne_bytes(self.buf[INO..INO + 8].try_into().ok()?);
+        let reclen = usize::from(u16::from_ne_bytes([self.buf[RECLEN], self.buf[RECLEN + 1]]));
         if reclen < HDR || reclen > self.buf.len() {
             return None;
         }
-        let d_type = self.buf[18];
+        let d_type = self.buf[TYPE];
         let name_area = &self.buf[HDR..reclen];
         let nul = name_area
             .iter()
@@ -302,7 +247,7 @@ mod tests {
     #[test]
     fn ifreq_fields() {
         let mut r = Ifreq::new("lo").unwrap();
-        assert_eq!(&r.ifr_name[..3], b"lo\0");
+        assert_eq!(&r.name()[..3], b"lo\0".map(|b| b as c_char));
         r.set_flags(0x49);
         assert_eq!(r.flags(), 0x49);
         assert!(Ifreq::new("0123456789abcdef").is_err());

@@ -1,51 +1,61 @@
-//! [`Errno`]: a kernel error number (asm-generic values).
+//! [`Errno`]: a kernel error number, with the values of the installed
+//! headers (`LKL_E*`, asm-generic `errno*.h`, through [`crate::uapi`]).
 
+use crate::uapi;
 use core::fmt;
 
 macro_rules! errnos {
-    ($($name:ident = $val:expr),* $(,)?) => {
+    ($($name:ident = $lkl:ident),* $(,)?) => {
         impl Errno {
             $(
-                #[doc = concat!("`", stringify!($name), "`")]
-                pub const $name: Errno = Errno($val);
+                #[doc = concat!("`", stringify!($name), "` (`", stringify!($lkl), "`)")]
+                pub const $name: Errno = Errno(uapi::$lkl);
             )*
 
             /// Symbolic name (`"ENOENT"`), if this is a value we know.
             pub fn name(self) -> Option<&'static str> {
-                match self.0 {
-                    $($val => Some(stringify!($name)),)*
+                match self {
+                    $(Errno::$name => Some(stringify!($name)),)*
                     _ => None,
                 }
             }
         }
 
         #[cfg(test)]
-        pub(crate) const ALL_ERRNOS: &[(&str, i32)] = &[$((stringify!($name), $val)),*];
+        pub(crate) const ALL_ERRNOS: &[(&str, i32)] = &[$((stringify!($name), uapi::$lkl)),*];
     };
 }
 
 /// A positive kernel error number, as returned negated by `lkl_syscall`.
 ///
-/// The values are the asm-generic ones (`include/uapi/asm-generic/errno*.h`),
-/// which ARCH=lkl uses on every host; they happen to equal x86-64 Linux's.
+/// The values are the asm-generic ones (`include/uapi/asm-generic/errno*.h`,
+/// installed as `lkl/asm-generic/errno*.h`), which ARCH=lkl uses on every
+/// host; they happen to equal x86-64 Linux's.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Errno(pub i32);
 
 errnos! {
-    EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENXIO = 6, E2BIG = 7,
-    ENOEXEC = 8, EBADF = 9, ECHILD = 10, EAGAIN = 11, ENOMEM = 12, EACCES = 13,
-    EFAULT = 14, ENOTBLK = 15, EBUSY = 16, EEXIST = 17, EXDEV = 18, ENODEV = 19,
-    ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ENFILE = 23, EMFILE = 24, ENOTTY = 25,
-    ETXTBSY = 26, EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EROFS = 30, EMLINK = 31,
-    EPIPE = 32, EDOM = 33, ERANGE = 34, EDEADLK = 35, ENAMETOOLONG = 36, ENOLCK = 37,
-    ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, ENOTSOCK = 88, EDESTADDRREQ = 89,
-    EMSGSIZE = 90, EPROTOTYPE = 91, ENOPROTOOPT = 92, EPROTONOSUPPORT = 93,
-    ESOCKTNOSUPPORT = 94, EOPNOTSUPP = 95, EPFNOSUPPORT = 96, EAFNOSUPPORT = 97,
-    EADDRINUSE = 98, EADDRNOTAVAIL = 99, ENETDOWN = 100, ENETUNREACH = 101,
-    ENETRESET = 102, ECONNABORTED = 103, ECONNRESET = 104, ENOBUFS = 105,
-    EISCONN = 106, ENOTCONN = 107, ESHUTDOWN = 108, ETIMEDOUT = 110,
-    ECONNREFUSED = 111, EHOSTDOWN = 112, EHOSTUNREACH = 113, EALREADY = 114,
-    EINPROGRESS = 115,
+    EPERM = LKL_EPERM, ENOENT = LKL_ENOENT, ESRCH = LKL_ESRCH, EINTR = LKL_EINTR, EIO = LKL_EIO,
+    ENXIO = LKL_ENXIO, E2BIG = LKL_E2BIG, ENOEXEC = LKL_ENOEXEC, EBADF = LKL_EBADF,
+    ECHILD = LKL_ECHILD, EAGAIN = LKL_EAGAIN, ENOMEM = LKL_ENOMEM, EACCES = LKL_EACCES,
+    EFAULT = LKL_EFAULT, ENOTBLK = LKL_ENOTBLK, EBUSY = LKL_EBUSY, EEXIST = LKL_EEXIST,
+    EXDEV = LKL_EXDEV, ENODEV = LKL_ENODEV, ENOTDIR = LKL_ENOTDIR, EISDIR = LKL_EISDIR,
+    EINVAL = LKL_EINVAL, ENFILE = LKL_ENFILE, EMFILE = LKL_EMFILE, ENOTTY = LKL_ENOTTY,
+    ETXTBSY = LKL_ETXTBSY, EFBIG = LKL_EFBIG, ENOSPC = LKL_ENOSPC, ESPIPE = LKL_ESPIPE,
+    EROFS = LKL_EROFS, EMLINK = LKL_EMLINK, EPIPE = LKL_EPIPE, EDOM = LKL_EDOM,
+    ERANGE = LKL_ERANGE, EDEADLK = LKL_EDEADLK, ENAMETOOLONG = LKL_ENAMETOOLONG,
+    ENOLCK = LKL_ENOLCK, ENOSYS = LKL_ENOSYS, ENOTEMPTY = LKL_ENOTEMPTY, ELOOP = LKL_ELOOP,
+    ENOTSOCK = LKL_ENOTSOCK, EDESTADDRREQ = LKL_EDESTADDRREQ, EMSGSIZE = LKL_EMSGSIZE,
+    EPROTOTYPE = LKL_EPROTOTYPE, ENOPROTOOPT = LKL_ENOPROTOOPT,
+    EPROTONOSUPPORT = LKL_EPROTONOSUPPORT, ESOCKTNOSUPPORT = LKL_ESOCKTNOSUPPORT,
+    EOPNOTSUPP = LKL_EOPNOTSUPP, EPFNOSUPPORT = LKL_EPFNOSUPPORT,
+    EAFNOSUPPORT = LKL_EAFNOSUPPORT, EADDRINUSE = LKL_EADDRINUSE,
+    EADDRNOTAVAIL = LKL_EADDRNOTAVAIL, ENETDOWN = LKL_ENETDOWN, ENETUNREACH = LKL_ENETUNREACH,
+    ENETRESET = LKL_ENETRESET, ECONNABORTED = LKL_ECONNABORTED, ECONNRESET = LKL_ECONNRESET,
+    ENOBUFS = LKL_ENOBUFS, EISCONN = LKL_EISCONN, ENOTCONN = LKL_ENOTCONN,
+    ESHUTDOWN = LKL_ESHUTDOWN, ETIMEDOUT = LKL_ETIMEDOUT, ECONNREFUSED = LKL_ECONNREFUSED,
+    EHOSTDOWN = LKL_EHOSTDOWN, EHOSTUNREACH = LKL_EHOSTUNREACH, EALREADY = LKL_EALREADY,
+    EINPROGRESS = LKL_EINPROGRESS,
 }
 
 impl Errno {

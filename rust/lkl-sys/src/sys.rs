@@ -516,7 +516,7 @@ pub fn if_up(sock: &Fd, name: &str) -> Result<(), Errno> {
 pub fn if_ipv4_addr(sock: &Fd, name: &str) -> Result<[u8; 4], Errno> {
     let mut ifr = Ifreq::new(name)?;
     ioctl_ifreq(sock, IfreqIoctl::GetAddr, &mut ifr)?;
-    Ok(ifr.addr_in().sin_addr)
+    Ok(ifr.addr_in().ip())
 }
 
 /// `lkl_sysctl(name, value)`: sets a sysctl by dotted name or /proc/sys
