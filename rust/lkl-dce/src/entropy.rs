@@ -10,35 +10,38 @@
 use crate::call::syscall as sys;
 use crate::node;
 use core::ffi::{c_int, c_long};
+use core::mem::offset_of;
 use lkl_sys::sysno::{SYS_close, SYS_ioctl, SYS_mkdirat, SYS_mknodat, SYS_openat};
-use lkl_sys::{consts, Errno};
+use lkl_sys::{consts, uapi, Errno};
 
 const AT_FDCWD: c_long = consts::AT_FDCWD as c_long;
 const O_RDWR: c_long = consts::O_RDWR as c_long;
 const S_IFCHR: c_long = consts::S_IFCHR as c_long;
 /// `/dev/urandom` is character device 1:9 (new_encode_dev form).
 const URANDOM_DEV: c_long = (1 << 8) | 9;
-/// `_IOW('R', 0x03, int[2])`.
-const RNDADDENTROPY: c_long = 0x4008_5203;
+const RNDADDENTROPY: c_long = consts::RNDADDENTROPY as c_long;
 const EEXIST: c_long = Errno::EEXIST.0 as c_long;
 
 const WORDS: usize = 16;
 
-/// `struct rand_pool_info` with its buffer.
+/// `struct rand_pool_info` and the words of its flexible array `buf`.
 #[repr(C)]
 struct PoolInfo {
-    entropy_count: c_int,
-    buf_size: c_int,
+    info: uapi::lkl_rand_pool_info,
     buf: [u32; WORDS],
 }
+const _: () = assert!(offset_of!(PoolInfo, buf) == offset_of!(uapi::lkl_rand_pool_info, buf));
 
 /// Mixes DCE's random bytes into the booted kernel; returns 0 or -errno.
 /// Runs on a worker (inside `sim_init`'s boot request).
 pub fn seed_from_dce() -> c_long {
     let dce = node::dce();
     let mut info = PoolInfo {
-        entropy_count: (WORDS * 32) as c_int,
-        buf_size: (WORDS * 4) as c_int,
+        info: uapi::lkl_rand_pool_info {
+            entropy_count: (WORDS * 32) as c_int,
+            buf_size: (WORDS * 4) as c_int,
+            ..Default::default()
+        },
         buf: [0; WORDS],
     };
     for pair in info.buf.chunks_mut(2) {

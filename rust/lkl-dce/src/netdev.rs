@@ -17,6 +17,7 @@ use core::ffi::{c_char, c_int, c_long, c_uchar, c_void};
 use core::mem::{offset_of, size_of};
 use core::ptr;
 use dce_abi::{SimDevFlags, SimDevice, SimDevicePacket};
+use lkl_sys::consts::{ETH_P_IP, ETH_P_IPV6};
 use lkl_sys::{
     Errno, LklNetdev, LklNetdevFrame, LKL_NETDEV_BROADCAST, LKL_NETDEV_DESTROY,
     LKL_NETDEV_MULTICAST, LKL_NETDEV_NOARP, LKL_NETDEV_POINTTOPOINT, LKL_NETDEV_SET_MAC,
@@ -37,9 +38,6 @@ struct Device {
     /// which asserts on any frame but IPv4 and IPv6.
     ip_only: bool,
 }
-
-const ETH_P_IP: u16 = 0x0800;
-const ETH_P_IPV6: u16 = 0x86dd;
 
 /// The kernel's flags for DCE's.
 fn kernel_flags(flags: SimDevFlags) -> core::ffi::c_uint {

@@ -27,18 +27,16 @@ use lkl_sys::sysno::{
     SYS_getsockopt, SYS_ioctl, SYS_listen, SYS_recvmsg, SYS_sendmsg, SYS_setsockopt, SYS_shutdown,
     SYS_socket,
 };
+// O_NONBLOCK: the file status flag DCE passes to connect and accept
+// (asm-generic value, the same as x86-64's).  SOCK_TYPE_MASK: DCE's fds
+// ignore SOCK_NONBLOCK/SOCK_CLOEXEC, which live above the type bits
+// (abi.rst "Hazards", H5), so the kernel does not see them either.
+use lkl_sys::consts::{MSG_DONTWAIT, O_NONBLOCK, SOCK_TYPE_MASK};
 use lkl_sys::{consts, Errno};
 
 const EINVAL: c_long = Errno::EINVAL.0 as c_long;
 const EBADF: c_long = Errno::EBADF.0 as c_long;
 const ENODEV: c_long = Errno::ENODEV.0 as c_long;
-/// `SOCK_NONBLOCK`/`SOCK_CLOEXEC` live above the type bits; DCE's fds ignore
-/// them (abi.rst "Hazards", H5), so the kernel does not see them either.
-const SOCK_TYPE_MASK: c_int = 0xf;
-/// File status flag DCE passes to connect and accept (asm-generic value,
-/// the same as x86-64's).
-const O_NONBLOCK: c_int = consts::O_NONBLOCK;
-const MSG_DONTWAIT: c_int = consts::MSG_DONTWAIT;
 const F_GETFL: c_long = consts::F_GETFL as c_long;
 const F_SETFL: c_long = consts::F_SETFL as c_long;
 const SHUT_RDWR: c_long = consts::SHUT_RDWR as c_long;
