@@ -209,7 +209,7 @@ dce_link = $(CC) -shared -nostdlib -fuse-ld=bfd -o $(1).tmp \
 		$(DCE_STRING_O) $(DCE_STATICLIB) $(LKL_OBJ) && mv -f $(1).tmp $(1)
 
 .PHONY: dce-lib dce-lib-test
-dce-lib: kernel
+dce-lib: kernel headers
 	$(Q)cd $(RUST_DIR) && $(CARGO) build --quiet -p lkl-dce --profile dce-lib
 	$(Q)mkdir -p $(DCE_LIB_DIR)
 	@echo "  CC      $(patsubst $(TOP)/%,%,$(DCE_STRING_O))"
