@@ -84,17 +84,23 @@ copy_dce_host() {
 		(cd "$top/rust/$crate" && git -C "$top" ls-files -z "rust/$crate" |
 			sed -z "s|^rust/$crate/||" | xargs -0 cp --parents -t "$d/$crate")
 	done
+	# lkl-sys's build script runs bindgen through it.
+	mkdir -p "$d/build-support"
+	cp -a "$top/rust/build-support/bindings.rs" "$d/build-support/"
 	sed -e 's/^members = .*/members = ["lkl-sys", "dce-abi", "lkl-dce"]/' \
 	    -e '/^lkl-posix-host = /d' \
 	    "$top/rust/Cargo.toml" > "$d/Cargo.toml"
 	cat > "$d/README" <<'TXT'
 A host for ns-3-dce (Direct Code Execution): liblkl.so = lkl.o + lkl-dce.
 
-Build the kernel first (make ARCH=lkl O=<kbuild> defconfig all), then,
-from this directory, with a Rust toolchain and libclang:
+Build the kernel first (make ARCH=lkl O=<kbuild> defconfig all) and
+install its headers renamed LKL-style (lkl.h and lkl/, made by
+arch/lkl/scripts/headers_install.py and syscall_defs.py from
+headers_install's output, as the project's Makefile target "headers"
+does), then, from this directory, with a Rust toolchain and libclang:
 
   LKL_HOST_OPS_H=../../../arch/lkl/include/uapi/asm/host_ops.h \
-  LKL_ARCH_UNISTD_H=../../../arch/lkl/include/uapi/asm/unistd.h \
+  LKL_INCLUDE=<absolute path of the installed headers> \
   DCE_SIM_INCLUDE=include \
   cargo build --profile dce-lib -p lkl-dce
 
@@ -160,7 +166,7 @@ check_series() {
 	echo "  GIT-AM  $(series_patches | wc -l) patches applied to the pristine tree"
 	# The result is what the main build compiles.
 	diff -r "$top/arch-dce" "$tree/arch/lkl"
-	for crate in lkl-sys dce-abi lkl-dce; do
+	for crate in lkl-sys dce-abi lkl-dce build-support/bindings.rs; do
 		git -C "$top" ls-files "rust/$crate" | while read -r f; do
 			cmp -s "$top/$f" "$tree/tools/lkl/dce/${f#rust/}" ||
 				{ echo "patches: tools/lkl/dce/${f#rust/} differs from $f" >&2; exit 1; }
