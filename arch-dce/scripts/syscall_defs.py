@@ -26,7 +26,8 @@ Where the pieces come from, none of which needs a kernel patch:
   ``sys_newfstat``); the wrapper is named after ``__NR_<name>``.
 * The prototypes: the ``asmlinkage long sys_<function>(...)`` declarations
   of the kernel tree's ``include/linux/syscalls.h`` (its ``#if`` blocks
-  evaluated against the kernel .config), ``__user`` dropped.
+  decided by the C preprocessor, with the kernel .config's values as
+  ``generated/autoconf.h`` has them), ``__user`` dropped.
 * What the built kernel really has (optional): the system call table the
   arch built, read from ``lkl.o`` (``syscall_table`` of
   ``arch/lkl/kernel/syscalls.c``, one relocation per slot).  A slot that
@@ -95,7 +96,11 @@ C_TYPE_WORDS = ('void', 'char', 'short', 'int', 'long', 'signed', 'unsigned',
                 'const', 'volatile', '_Bool', 'float', 'double')
 
 PROTO_RE = re.compile(r'asmlinkage\s+long\s+(sys_\w+)\s*\(([^;]*?)\)\s*;')
-COND_RE = re.compile(r'^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$')
+DIRECTIVE_RE = re.compile(r'^\s*#\s*(\w+)')
+# Directives active_text() hands to the preprocessor as they are.
+CPP_KEPT = ('if', 'ifdef', 'ifndef', 'elif', 'else', 'endif')
+# Stands for a line of text in what active_text() preprocesses.
+MARK = 'LKL_SYSCALL_DEFS_LINE_'
 ENTRY = 'LKL_SYSCALL_ENTRY'
 # The table arch/lkl/kernel/syscalls.c builds, as named in lkl.o.
 TABLE_SYMBOL = 'syscall_table'
@@ -296,71 +301,64 @@ def read_config(path):
 
 # --- prototypes --------------------------------------------------------------
 
-def eval_cond(expr, defined, values):
-    """Evaluate a preprocessor condition; None when it is beyond us."""
-    expr = re.sub(r'defined\s*\(\s*(\w+)\s*\)|defined\s+(\w+)',
-                  lambda m: ' 1 ' if (m.group(1) or m.group(2)) in defined
-                  else ' 0 ', expr)
-    expr = expr.replace('&&', ' and ').replace('||', ' or ')
-    expr = re.sub(r'!(?!=)', ' not ', expr)
-    expr = re.sub(r'\b[A-Za-z_]\w*\b',
-                  lambda m: m.group(0) if m.group(0) in ('and', 'or', 'not')
-                  else str(values.get(m.group(0), 0)), expr)
-    try:
-        return bool(eval(expr, {'__builtins__': {}}, {}))
-    except Exception:
-        return None
+def autoconf(config, bits):
+    """#defines of @config as the kernel's generated/autoconf.h has them
+    (y -> 1, m -> CONFIG_X_MODULE 1, other values as they are), and the
+    word size syscalls.h tests."""
+    lines = [f'#define BITS_PER_LONG {bits}']
+    for name, value in sorted(config.items()):
+        if value == 'y':
+            lines.append(f'#define {name} 1')
+        elif value == 'm':
+            lines.append(f'#define {name}_MODULE 1')
+        elif value != 'n':
+            lines.append(f'#define {name} {value}')
+    return '\n'.join(lines) + '\n'
 
 
-def active_text(text, defined, values):
+def active_text(text, prelude, cc, uapi):
     """@text without the lines of #if branches that are not compiled.
 
-    Conditions that cannot be evaluated keep both branches.
+    The C preprocessor decides, with the #defines of @prelude and those of
+    @text itself: every line of @text is replaced by a marker, its
+    conditionals and #define/#undef kept, and the lines whose marker
+    comes out are the ones compiled.  #include and the like are dropped:
+    the headers they name are kernel-internal, and a condition on what
+    they define is false, as for any name the prelude does not define.
     """
-    out = []
-    stack = []      # per level: [active now, some branch taken, known]
-    for line in text.split('\n'):
-        m = COND_RE.match(line)
-        if not m:
-            if all(level[0] for level in stack):
-                out.append(line)
-            continue
-        kind, rest = m.group(1), m.group(2).strip()
-        if kind in ('if', 'ifdef', 'ifndef'):
-            if kind == 'ifdef':
-                val = rest.split()[0] in defined
-            elif kind == 'ifndef':
-                val = rest.split()[0] not in defined
-            else:
-                val = eval_cond(rest, defined, values)
-            if val is None:
-                stack.append([True, False, False])
-            else:
-                stack.append([val, val, True])
-        elif kind == 'elif' and stack:
-            level = stack[-1]
-            val = eval_cond(rest, defined, values)
-            if not level[2] or val is None:
-                level[:] = [True, False, False]
-            else:
-                level[0] = val and not level[1]
-                level[1] = level[1] or val
-        elif kind == 'else' and stack:
-            level = stack[-1]
-            level[0] = not level[1] if level[2] else True
-        elif kind == 'endif' and stack:
-            stack.pop()
-    return '\n'.join(out)
+    lines = text.split('\n')
+    src = []
+    first = None    # the line a backslash-continued line belongs to
+    for n, line in enumerate(lines):
+        first = n if first is None else first
+        m = DIRECTIVE_RE.match(lines[first])
+        kind = m.group(1) if m else None
+        if kind in CPP_KEPT:
+            src.append(line)        # the conditional, as it is
+        else:
+            if first == n:
+                src.append(f'{MARK}{n}')
+            if kind in ('define', 'undef'):
+                src.append(line)
+        first = first if line.endswith('\\') else None
+    out = run_cpp(cc, uapi, prelude + '\n'.join(src) + '\n', False)
+    active = {int(n) for n in re.findall(MARK + r'(\d+)', out)}
+    kept = []
+    first = None
+    for n, line in enumerate(lines):
+        first = n if first is None else first
+        m = DIRECTIVE_RE.match(lines[first])
+        if (m is None or m.group(1) not in CPP_KEPT) and first in active:
+            kept.append(line)
+        first = first if line.endswith('\\') else None
+    return '\n'.join(kept)
 
 
-def read_prototypes(path, config, bits):
+def read_prototypes(path, config, bits, cc, uapi):
     """{sys_name: [parameter declarations]} of syscalls.h."""
     with open(path) as f:
         text = hi.strip_comments(f.read())
-    defined = {k for k, v in config.items() if v != 'n'}
-    values = {k: 1 for k in defined}
-    values['BITS_PER_LONG'] = bits
-    text = active_text(text, defined, values)
+    text = active_text(text, autoconf(config, bits), cc, uapi)
     protos = {}
     for name, args in PROTO_RE.findall(text):
         toks = hi.TOKEN_RE.findall(args.replace('__user', ' '))
@@ -547,7 +545,7 @@ def generate(args):
     config = read_config(args.config) if args.config else {}
     protos = read_prototypes(
         os.path.join(args.kernel_src, 'include/linux/syscalls.h'), config,
-        bits)
+        bits, args.cc, args.uapi)
     built = read_built_table(args.object) if args.object else None
 
     wrappers, skipped, unbuilt = [], {}, set()
