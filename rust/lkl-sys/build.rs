@@ -157,18 +157,18 @@ const UAPI_TYPES: &[&str] = &[
     "lkl_net_device_flags",
 ];
 
-/// One system call number of the installed headers, as clang evaluated it.
+/// One system call number of the installed headers (its value is the
+/// macro's in `uapi.rs`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Sysno {
     /// The call's name (`read`; `syscalls` for `__lkl__NR_syscalls`).
     call: String,
     /// The macro: `__lkl__NR_read`, or `LKL_NR_<call>_UNBUILT`.
     macro_name: String,
-    nr: i64,
 }
 
 /// Notes every system call number bindgen evaluates, so that `sysno.rs`
-/// can name them all; the values themselves come from `uapi.rs`.
+/// can name them all; and keeps out the macros of [`ENUM_MACROS`].
 #[derive(Debug, Default)]
 struct SysnoCollector(Rc<RefCell<Vec<Sysno>>>);
 
@@ -181,7 +181,7 @@ impl ParseCallbacks for SysnoCollector {
         }
     }
 
-    fn int_macro(&self, name: &str, value: i64) -> Option<IntKind> {
+    fn int_macro(&self, name: &str, _value: i64) -> Option<IntKind> {
         let call = name.strip_prefix("__lkl__NR_").or_else(|| {
             name.strip_prefix("LKL_NR_")
                 .and_then(|n| n.strip_suffix("_UNBUILT"))
@@ -190,7 +190,6 @@ impl ParseCallbacks for SysnoCollector {
             self.0.borrow_mut().push(Sysno {
                 call: call.to_string(),
                 macro_name: name.to_string(),
-                nr: value,
             });
         }
         None
