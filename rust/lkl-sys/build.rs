@@ -33,12 +33,24 @@ fn main() {
     let header = host_ops_header(&repo);
     run_bindgen(&header, &out);
 
+    let hint = "Build them first: run `make ARCH=lkl` at the top of the repository";
     let include = bindings::input(
         "LKL_INCLUDE",
         "../../out/include",
-        "the installed kernel headers (lkl.h and lkl/)",
-        "Build them first: run `make ARCH=lkl` at the top of the repository",
+        "the directory of the installed kernel headers",
+        hint,
     );
+    if !include.join("lkl.h").is_file() {
+        eprintln!();
+        eprintln!(
+            "error: {} has no lkl.h: it is not the directory of",
+            include.display()
+        );
+        eprintln!("the installed kernel headers (lkl.h and lkl/).");
+        eprintln!("{hint} (or point LKL_INCLUDE at them).");
+        eprintln!();
+        std::process::exit(1);
+    }
     let numbers = generate_uapi(&manifest.join("uapi.h"), &include);
     generate_sysno(&numbers, &include, &out);
 }
