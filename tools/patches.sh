@@ -99,10 +99,13 @@ arch/lkl/scripts/headers_install.py and syscall_defs.py from
 headers_install's output, as the project's Makefile target "headers"
 does), then, from this directory, with a Rust toolchain and libclang:
 
-  LKL_HOST_OPS_H=../../../arch/lkl/include/uapi/asm/host_ops.h \
+  LKL_HOST_OPS_H=$PWD/../../../arch/lkl/include/uapi/asm/host_ops.h \
   LKL_INCLUDE=<absolute path of the installed headers> \
-  DCE_SIM_INCLUDE=include \
+  DCE_SIM_INCLUDE=$PWD/include \
   cargo build --profile dce-lib -p lkl-dce
+
+(relative paths in these variables are taken from each crate's own
+directory, so give them absolute).
 
 and link target/dce-lib/liblkl_dce.a with <kbuild>/lkl.o into a shared
 object that exports only sim_init (see the Makefile of the project this
