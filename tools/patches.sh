@@ -99,7 +99,6 @@ arch/lkl/scripts/headers_install.py and syscall_defs.py from
 headers_install's output, as the project's Makefile target "headers"
 does), then, from this directory, with a Rust toolchain and libclang:
 
-  LKL_HOST_OPS_H=$PWD/../../../arch/lkl/include/uapi/asm/host_ops.h \
   LKL_INCLUDE=<absolute path of the installed headers> \
   DCE_SIM_INCLUDE=$PWD/include \
   cargo build --profile dce-lib -p lkl-dce

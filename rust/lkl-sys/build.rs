@@ -1,14 +1,17 @@
 //! Build script for lkl-sys.
 //!
-//! 1. Runs bindgen on the C contract (`arch-dce/include/uapi/asm/host_ops.h`,
-//!    or `$LKL_HOST_OPS_H`) so that `src/layout.rs` can check our mirror of
-//!    it at compile time; exports the header path to dependents as
-//!    `DEP_LKL_HOST_OPS_HOST_OPS_H`.
-//! 2. Runs bindgen over the installed headers (`$LKL_INCLUDE`, default
-//!    `../../out/include`, from `make ARCH=lkl`) through `uapi.h`: the raw
-//!    module `uapi.rs` (system call numbers, errno values, the UAPI
-//!    constants and structures the crates use), and from the numbers it
-//!    found, `sysno.rs`: the `SYS_<name>` names and the `ALL` table.
+//! Runs bindgen over the installed headers (`$LKL_INCLUDE`, default
+//! `../../out/include`, from `make ARCH=lkl`) through `uapi.h`, once:
+//!
+//! * the raw module `uapi.rs`: the whole host contract (`lkl/asm/host_ops.h`:
+//!   `struct lkl_host_operations`, the entry points, the network device and
+//!   poll interface), and the system call numbers, errno values, UAPI
+//!   constants and structures the crates use;
+//! * from the numbers it found, `sysno.rs`: the `SYS_<name>` names and the
+//!   `ALL` table.
+//!
+//! Exports the installed contract header's path to dependents as
+//! `DEP_LKL_HOST_OPS_HOST_OPS_H` (lkl-posix-host compiles C against it).
 
 #[path = "../build-support/bindings.rs"]
 mod bindings;
@@ -25,13 +28,9 @@ use bindgen::callbacks::{IntKind, MacroParsingBehavior, ParseCallbacks};
 fn main() {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
-    let repo = manifest.join("../..");
 
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=../build-support/bindings.rs");
-
-    let header = host_ops_header(&repo);
-    run_bindgen(&header, &out);
 
     let hint = "Build them first: run `make ARCH=lkl` at the top of the repository";
     let include = bindings::input(
@@ -51,64 +50,12 @@ fn main() {
         eprintln!();
         std::process::exit(1);
     }
+    let host_ops = include.join("lkl/asm/host_ops.h");
+    println!("cargo:rerun-if-changed={}", host_ops.display());
+    // Exported to direct dependents as DEP_LKL_HOST_OPS_HOST_OPS_H.
+    println!("cargo:host_ops_h={}", host_ops.display());
     let numbers = generate_uapi(&manifest.join("uapi.h"), &include);
     generate_sysno(&numbers, &include, &out);
-}
-
-fn host_ops_header(repo: &Path) -> PathBuf {
-    println!("cargo:rerun-if-env-changed=LKL_HOST_OPS_H");
-    let header = env::var_os("LKL_HOST_OPS_H")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo.join("arch-dce/include/uapi/asm/host_ops.h"));
-    let header = header.canonicalize().unwrap_or_else(|e| {
-        panic!(
-            "lkl-sys: cannot find the C contract header {} ({e}); set LKL_HOST_OPS_H",
-            header.display()
-        )
-    });
-    println!("cargo:rerun-if-changed={}", header.display());
-    // Exported to direct dependents as DEP_LKL_HOST_OPS_HOST_OPS_H.
-    println!("cargo:host_ops_h={}", header.display());
-    header
-}
-
-fn run_bindgen(header: &Path, out: &Path) {
-    let header = header.to_str().expect("UTF-8 header path");
-    let opaque = "lkl_sem|lkl_mutex|lkl_tls_key|lkl_dev_pci_ops|lkl_netdev|lkl_poll";
-
-    // Layout and member types, as clang sees them.
-    bindgen::Builder::default()
-        .header(header)
-        .allowlist_type(
-            "lkl_host_operations|lkl_jmp_buf|lkl_thread_t|lkl_prot|lkl_netdev_frame|\
-             lkl_netdev_xmit_t|lkl_poll_notify_t",
-        )
-        .allowlist_var("LKL_NETDEV_.*")
-        .blocklist_type(opaque)
-        .derive_debug(false)
-        .derive_default(false)
-        .generate_comments(false)
-        .use_core()
-        .layout_tests(true)
-        .generate()
-        .unwrap_or_else(|e| panic!("bindgen failed on {header}: {e} (is libclang-dev installed?)"))
-        .write_to_file(out.join("host_ops_types.rs"))
-        .expect("write host_ops_types.rs");
-
-    // Entry point signatures, with every contract type mapped to ours.
-    bindgen::Builder::default()
-        .header(header)
-        .allowlist_function("lkl_.*")
-        .blocklist_type(format!(
-            "{opaque}|lkl_host_operations|lkl_jmp_buf|lkl_netdev_frame"
-        ))
-        .generate_comments(false)
-        .use_core()
-        .layout_tests(false)
-        .generate()
-        .unwrap_or_else(|e| panic!("bindgen failed on {header}: {e}"))
-        .write_to_file(out.join("host_ops_fns.rs"))
-        .expect("write host_ops_fns.rs");
 }
 
 /// The UAPI macros and enumerators lkl-sys takes (bindgen regexes, which
@@ -228,6 +175,11 @@ fn generate_uapi(wrapper: &Path, include: &Path) -> Vec<Sysno> {
         .derive_partialeq(true)
         .derive_eq(true)
         .parse_callbacks(Box::new(SysnoCollector(found.clone())));
+    // The host contract, all of it.
+    b = b
+        .allowlist_file(r".*/lkl/asm/host_ops\.h")
+        // Function pointers have no meaningful equality.
+        .no_partialeq("lkl_host_operations");
     for v in UAPI_VARS {
         b = b.allowlist_var(v);
     }

@@ -258,7 +258,7 @@ pub unsafe extern "C" fn dev_create_packet(dev: *mut SimDevice, size: c_int) -> 
             dev: handle,
             len: len as core::ffi::c_uint,
             reserved: 0,
-            data: [],
+            data: lkl_sys::uapi::__IncompleteArrayField::new(),
         });
         SimDevicePacket {
             buffer: f.cast::<u8>().add(DATA).cast(),

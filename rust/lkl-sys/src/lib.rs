@@ -1,14 +1,14 @@
 //! Raw FFI layer for the ARCH=lkl kernel library (`lkl.o`).
 //!
-//! * [`ffi`]: `#[repr(C)]` mirror of `struct lkl_host_operations`,
-//!   `struct lkl_jmp_buf` and the entry points, checked member by member
-//!   against `arch-dce/include/uapi/asm/host_ops.h` at compile time.
 //! * [`uapi`]: the raw bindgen output over the installed headers
-//!   (`out/include`, or `$LKL_INCLUDE`): system call numbers, errno values,
+//!   (`out/include`, or `$LKL_INCLUDE`): the host contract
+//!   (`lkl/asm/host_ops.h`), system call numbers, errno values,
 //!   the UAPI constants and structures the crates use, under the headers'
 //!   names (`__lkl__NR_read`, `LKL_EINVAL`, `struct lkl_stat`).  The
 //!   modules below are written on top of it and type no value or layout
 //!   again:
+//! * [`ffi`]: the host contract under Rust names (`LklHostOperations`,
+//!   `LklJmpBuf`, the entry points);
 //! * [`sysno`]: asm-generic syscall numbers (`SYS_read`); [`consts`], `abi`:
 //!   the UAPI constants and structures by their C names, with safe
 //!   constructors and accessors; [`Errno`].
@@ -40,7 +40,6 @@ pub mod ffi;
 #[cfg(feature = "std")]
 pub mod icmp;
 pub mod inet;
-mod layout;
 pub mod log;
 #[cfg(feature = "std")]
 pub mod sys;
