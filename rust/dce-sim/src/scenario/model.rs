@@ -1,8 +1,7 @@
 //! The validated scenario: nodes, links, applications.
 
-use super::*;
-
 use crate::link::{PointToPointConfig, SegmentConfig};
+use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
@@ -49,7 +48,7 @@ pub struct NodeSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RouteSpec {
     /// The destination prefix (`0.0.0.0/0` or `::/0` for `default`).
-    pub to: Cidr,
+    pub to: IpNet,
     /// The gateway, of the same family.
     pub via: IpAddr,
 }
@@ -100,7 +99,7 @@ pub struct EndSpec {
     /// Index of the device on its node (`simN`).
     pub device: u32,
     /// Its addresses.
-    pub addresses: Vec<Cidr>,
+    pub addresses: Vec<IpNet>,
 }
 
 /// The MAC address of device `device` of node `node`:

@@ -5,9 +5,10 @@ use super::*;
 
 use crate::link::{LinkError, PointToPoint, PointToPointConfig, Segment, SegmentConfig};
 use core::ops::Range;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -355,17 +356,14 @@ fn parse_routes(
                 )
             })?;
             let to = if r.to.get_ref() == "default" {
-                Cidr {
-                    addr: match via {
-                        IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-                        IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-                    },
-                    prefix_len: 0,
+                match via {
+                    IpAddr::V4(_) => IpNet::V4(Ipv4Net::default()),
+                    IpAddr::V6(_) => IpNet::V6(Ipv6Net::default()),
                 }
             } else {
-                let c = Cidr::parse(r.to.get_ref())
+                let c = parse_net(r.to.get_ref())
                     .map_err(|m| src.err(&r.to.span(), format!("route `to`: {m}")))?;
-                if !c.is_network() {
+                if !is_network(&c) {
                     return Err(src.err(
                         &r.to.span(),
                         format!(
@@ -376,7 +374,7 @@ fn parse_routes(
                 }
                 c
             };
-            if to.addr.is_ipv4() != via.is_ipv4() {
+            if to.addr().is_ipv4() != via.is_ipv4() {
                 return Err(src.err(
                     &r.via.span(),
                     format!("route to {to} via {via} mixes IPv4 and IPv6"),
@@ -453,7 +451,7 @@ fn parse_links(
             }
             ends_idx.push(i);
         }
-        let mut addrs: Vec<Vec<Cidr>> = vec![Vec::new(); ends_idx.len()];
+        let mut addrs: Vec<Vec<IpNet>> = vec![Vec::new(); ends_idx.len()];
         if let Some(a) = &l.addresses {
             if a.get_ref().len() != ends_idx.len() {
                 return Err(src.err(
@@ -470,10 +468,10 @@ fn parse_links(
                 for c in &entry.get_ref().0 {
                     // This end is the node's next device.
                     let owner = format!("{}/sim{}", nodes[node].name, devices[node]);
-                    if let Some(prev) = used.insert(c.addr, owner) {
+                    if let Some(prev) = used.insert(c.addr(), owner) {
                         return Err(src.err(
                             &entry.span(),
-                            format!("address {} is already used by {prev}", c.addr),
+                            format!("address {} is already used by {prev}", c.addr()),
                         ));
                     }
                     addrs[k].push(*c);

@@ -11,6 +11,7 @@ use crate::apps::sock::Errno;
 use crate::apps::transfer::{self, Received, Sent};
 use crate::net::{DeviceConfig, DeviceId};
 use crate::{NodeId, Sim, SimConfig};
+use ipnet::IpNet;
 use std::cell::{Cell, RefCell};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::path::Path;
@@ -26,7 +27,7 @@ const ADDR_GEN_MODE_NONE: u8 = 1;
 #[derive(Debug, Clone)]
 struct DevPlan {
     name: String,
-    addresses: Vec<Cidr>,
+    addresses: Vec<IpNet>,
     arp: bool,
     silent_v6: bool,
 }
@@ -59,7 +60,7 @@ fn configure(e: &dce_abi::SimExported, plan: &NodePlan) -> Result<(), String> {
                 .map_err(fail(format!("ip link set {} addrgenmode none", d.name)))?;
         }
         for a in &d.addresses {
-            rt.addr_add(idx, a.addr, a.prefix_len)
+            rt.addr_add(idx, a.addr(), a.prefix_len())
                 .map_err(fail(format!("ip addr add {a} dev {}", d.name)))?;
         }
         let arp = if d.arp { "on" } else { "off" };
@@ -74,7 +75,7 @@ fn configure(e: &dce_abi::SimExported, plan: &NodePlan) -> Result<(), String> {
         }
     }
     for r in &plan.routes {
-        rt.route_add(r.to.addr, r.to.prefix_len, Some(r.via), None)
+        rt.route_add(r.to.addr(), r.to.prefix_len(), Some(r.via), None)
             .map_err(fail(format!("ip route add {} via {}", r.to, r.via)))?;
     }
     Ok(())
@@ -205,7 +206,7 @@ fn build_network(host: &Host, sc: &Scenario) -> Result<(Vec<NodePlan>, Devices),
                 name: format!("sim{}", end.device),
                 addresses: end.addresses.clone(),
                 arp: segment,
-                silent_v6: !l.ipv6 && end.addresses.iter().all(|a| a.addr.is_ipv4()),
+                silent_v6: !l.ipv6 && end.addresses.iter().all(|a| a.addr().is_ipv4()),
             });
         }
         match l.kind {

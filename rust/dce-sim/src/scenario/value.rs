@@ -3,7 +3,7 @@
 
 use super::*;
 
-use core::fmt;
+use ipnet::IpNet;
 use serde::Deserialize;
 use std::net::IpAddr;
 
@@ -101,57 +101,32 @@ pub fn format_ns(ns: u64) -> String {
     format!("{}.{:09} s", ns / SEC, ns % SEC)
 }
 
-/// An interface address with its prefix length: `10.1.1.1/24`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Cidr {
-    /// The address.
-    pub addr: IpAddr,
-    /// The prefix length (at most 32 for IPv4, 128 for IPv6).
-    pub prefix_len: u8,
-}
-
-impl Cidr {
-    /// Parses `ADDR/LEN`.
-    pub fn parse(s: &str) -> Result<Cidr, String> {
-        let Some((a, l)) = s.split_once('/') else {
-            return Err(format!(
-                "bad address {s:?}: expected ADDRESS/PREFIX-LENGTH, e.g. \"10.1.1.1/24\" or \
-                 \"2001:db8::1/64\""
-            ));
-        };
-        let addr: IpAddr = a
-            .parse()
-            .map_err(|_| format!("bad address {s:?}: {a:?} is not an IPv4 or IPv6 address"))?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix_len = l.parse::<u8>().ok().filter(|&n| n <= max).ok_or_else(|| {
+/// Parses an interface address or a route's destination with its prefix
+/// length, `ADDR/LEN` (`"10.1.1.1/24"`, `"2001:db8::/32"`), into an
+/// [`IpNet`] that keeps the host bits.  Unlike `IpNet`'s own `FromStr`,
+/// the error says which part is wrong.
+pub fn parse_net(s: &str) -> Result<IpNet, String> {
+    let Some((a, l)) = s.split_once('/') else {
+        return Err(format!(
+            "bad address {s:?}: expected ADDRESS/PREFIX-LENGTH, e.g. \"10.1.1.1/24\" or \
+             \"2001:db8::1/64\""
+        ));
+    };
+    let addr: IpAddr = a
+        .parse()
+        .map_err(|_| format!("bad address {s:?}: {a:?} is not an IPv4 or IPv6 address"))?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    l.parse::<u8>()
+        .ok()
+        .and_then(|len| IpNet::new(addr, len).ok())
+        .ok_or_else(|| {
             format!("bad address {s:?}: the prefix length must be a number from 0 to {max}")
-        })?;
-        Ok(Cidr { addr, prefix_len })
-    }
-
-    /// True if the bits after the prefix are all zero (a network prefix).
-    pub fn is_network(&self) -> bool {
-        match self.addr {
-            IpAddr::V4(a) => {
-                let host = u32::MAX
-                    .checked_shr(u32::from(self.prefix_len))
-                    .unwrap_or(0);
-                u32::from(a) & host == 0
-            }
-            IpAddr::V6(a) => {
-                let host = u128::MAX
-                    .checked_shr(u32::from(self.prefix_len))
-                    .unwrap_or(0);
-                u128::from(a) & host == 0
-            }
-        }
-    }
+        })
 }
 
-impl fmt::Display for Cidr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix_len)
-    }
+/// True if the bits after the prefix are all zero (a network prefix).
+pub fn is_network(net: &IpNet) -> bool {
+    net.trunc() == *net
 }
 
 /// A duration in a TOML file: a string such as `"150ms"`.
@@ -192,7 +167,7 @@ pub(super) enum AddrList {
 /// The addresses of one link end: `"IP/LEN"` or a list of them.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(try_from = "AddrList")]
-pub(super) struct EndAddrs(pub(super) Vec<Cidr>);
+pub(super) struct EndAddrs(pub(super) Vec<IpNet>);
 
 impl TryFrom<AddrList> for EndAddrs {
     type Error = String;
@@ -202,7 +177,7 @@ impl TryFrom<AddrList> for EndAddrs {
             AddrList::Many(v) => v,
         };
         list.iter()
-            .map(|s| Cidr::parse(s))
+            .map(|s| parse_net(s))
             .collect::<Result<_, _>>()
             .map(EndAddrs)
     }
