@@ -1,8 +1,21 @@
 //! rtnetlink and generic netlink requests as `ip`, `tc` and genetlink
 //! tools send them, with random attributes, nested junk inside link
-//! kinds, and lengths that are sometimes wrong.
+//! kinds, and lengths that are sometimes wrong: built with the same
+//! encoder as the applications' requests ([`crate::apps::rtnl`]'s
+//! `Request`, family headers and `put_attr`), the wrong lengths written
+//! over the right ones.
 
 use super::gen::{v4, v6, Gen};
+use crate::apps::genl::NLA_F_NESTED;
+use crate::apps::genl::{Family, Genl, CTRL_ATTR_FAMILY_NAME, CTRL_CMD_GETFAMILY, GENL_ID_CTRL};
+use crate::apps::rtnl::{
+    put_attr, IfAddrMsg, IfInfoMsg, Request, RtMsg, IFLA_ADDRESS, IFLA_IFNAME, IFLA_LINK,
+    IFLA_MASTER, IFLA_MTU,
+};
+use crate::apps::tunnel::{IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_LINKINFO};
+
+/// `VETH_INFO_PEER` (`linux/veth.h`): an `ifinfomsg` and attributes.
+const VETH_INFO_PEER: u16 = 1;
 
 /// Link kinds for `RTM_NEWLINK`'s `IFLA_INFO_KIND`: those built, some
 /// that are not, and garbage.
@@ -37,16 +50,6 @@ const FAMILIES: [&[u8]; 8] = [
     b"nl80211",
 ];
 
-fn attr(out: &mut Vec<u8>, ty: u16, payload: &[u8]) {
-    let len = 4 + payload.len();
-    out.extend_from_slice(&(len as u16).to_ne_bytes());
-    out.extend_from_slice(&ty.to_ne_bytes());
-    out.extend_from_slice(payload);
-    while out.len() % 4 != 0 {
-        out.push(0);
-    }
-}
-
 /// Random attributes, nested up to `depth` deep, lengths sometimes off.
 fn junk(g: &mut Gen, depth: u32) -> Vec<u8> {
     let mut out = Vec::new();
@@ -68,9 +71,9 @@ fn junk(g: &mut Gen, depth: u32) -> Vec<u8> {
             }
         };
         let at = out.len();
-        attr(
+        put_attr(
             &mut out,
-            ty | if g.chance(300) { 0x8000 } else { 0 },
+            ty | if g.chance(300) { NLA_F_NESTED } else { 0 },
             &payload,
         );
         if g.chance(30) {
@@ -88,42 +91,41 @@ fn link_attrs(g: &mut Gen) -> Vec<u8> {
     if g.chance(700) {
         let mut name = format!("fz{}", g.below(8)).into_bytes();
         name.push(0);
-        attr(&mut a, 3, &name); // IFLA_IFNAME
+        put_attr(&mut a, IFLA_IFNAME, &name);
     }
     if g.chance(300) {
-        attr(&mut a, 4, &(g.int() as u32).to_ne_bytes()); // IFLA_MTU
+        put_attr(&mut a, IFLA_MTU, &(g.int() as u32).to_ne_bytes());
     }
     if g.chance(200) {
         let n = g.pick(&[6, 0, 3, 20]);
-        attr(&mut a, 1, &g.bytes(n)); // IFLA_ADDRESS
+        put_attr(&mut a, IFLA_ADDRESS, &g.bytes(n));
     }
     if g.chance(200) {
-        attr(&mut a, 5, &(g.below(8) as u32).to_ne_bytes()); // IFLA_LINK
+        put_attr(&mut a, IFLA_LINK, &(g.below(8) as u32).to_ne_bytes());
     }
     if g.chance(100) {
-        attr(&mut a, 10, &(g.below(8) as u32).to_ne_bytes()); // IFLA_MASTER
+        put_attr(&mut a, IFLA_MASTER, &(g.below(8) as u32).to_ne_bytes());
     }
     if g.chance(600) {
         let mut info = Vec::new();
         let kind = g.pick(&KINDS);
         let mut k = kind.to_vec();
         k.push(0);
-        attr(&mut info, 1, &k); // IFLA_INFO_KIND
+        put_attr(&mut info, IFLA_INFO_KIND, &k);
         if g.chance(600) {
             let mut data = junk(g, 3);
             if kind == b"veth" && g.chance(500) {
-                // VETH_INFO_PEER: an ifinfomsg, then attributes.
-                let mut peer = vec![0u8; 16];
+                let mut peer = IfInfoMsg::default().to_bytes().to_vec();
                 let mut name = format!("fp{}", g.below(8)).into_bytes();
                 name.push(0);
-                attr(&mut peer, 3, &name);
+                put_attr(&mut peer, IFLA_IFNAME, &name);
                 peer.extend(junk(g, 1));
                 data.clear();
-                attr(&mut data, 1, &peer);
+                put_attr(&mut data, VETH_INFO_PEER, &peer);
             }
-            attr(&mut info, 2, &data); // IFLA_INFO_DATA
+            put_attr(&mut info, IFLA_INFO_DATA, &data);
         }
-        attr(&mut a, 18 | 0x8000, &info); // IFLA_LINKINFO, nested
+        put_attr(&mut a, IFLA_LINKINFO | NLA_F_NESTED, &info);
     }
     if g.chance(300) {
         a.extend(junk(g, 2));
@@ -144,28 +146,21 @@ pub fn request(g: &mut Gen, protocol: i32, seq: u32) -> Vec<u8> {
     if g.chance(50) {
         flags = g.u32() as u16;
     }
-    let (ty, body) = if protocol == libc::NETLINK_GENERIC {
-        generic(g)
+    let req = if protocol == libc::NETLINK_GENERIC {
+        generic(g, flags)
     } else {
-        route(g)
+        route(g, flags)
     };
-    let mut m = Vec::with_capacity(16 + body.len());
-    let len = 16 + body.len();
-    let len = if g.chance(970) {
-        len as u32
+    let len = req.encoded_len() as u32;
+    if g.chance(970) {
+        req.finish(seq, 0)
     } else {
-        g.pick(&[0, 15, 16, len as u32 + 4, u32::MAX])
-    };
-    m.extend_from_slice(&len.to_ne_bytes());
-    m.extend_from_slice(&ty.to_ne_bytes());
-    m.extend_from_slice(&flags.to_ne_bytes());
-    m.extend_from_slice(&seq.to_ne_bytes());
-    m.extend_from_slice(&0u32.to_ne_bytes());
-    m.extend(body);
-    m
+        let len = g.pick(&[0, 15, 16, len + 4, u32::MAX]);
+        req.finish_with_len(seq, 0, len)
+    }
 }
 
-fn route(g: &mut Gen) -> (u16, Vec<u8>) {
+fn route(g: &mut Gen, flags: u16) -> Request {
     let ty = if g.chance(950) {
         g.pick(&[
             16u16, 16, 16, 17, 18, 19, 20, 21, 22, 24, 25, 26, 28, 29, 30, 32, 33, 34, 36, 37, 38,
@@ -174,96 +169,103 @@ fn route(g: &mut Gen) -> (u16, Vec<u8>) {
     } else {
         g.below(140) as u16
     };
-    let mut b = Vec::new();
+    let req = Request::new(ty, flags);
+    // Each family header, then its attributes (all a multiple of 4 bytes,
+    // so `push` adds no padding).
     match ty {
         16..=19 => {
-            // struct ifinfomsg
-            b.extend_from_slice(&[g.pick(&[0u8, 2, 10, 7]), 0]);
-            b.extend_from_slice(&(g.u32() as u16).to_ne_bytes());
+            let family = g.pick(&[0u8, 2, 10, 7]);
+            let kind = g.u32() as u16;
             let index = g.pick_or(&[0i32, 1, 2, 3, 4, 5, 6, -1], |g| g.int());
-            b.extend_from_slice(&index.to_ne_bytes());
             let flags = g.pick_or(&[0u32, 1], |g| g.u32());
             let change = g.pick(&[0u32, 1, u32::MAX]);
-            b.extend_from_slice(&flags.to_ne_bytes());
-            b.extend_from_slice(&change.to_ne_bytes());
-            b.extend(link_attrs(g));
+            let head = IfInfoMsg {
+                family,
+                kind,
+                index,
+                flags,
+                change,
+            };
+            req.push(&head.to_bytes()).push(&link_attrs(g))
         }
         20..=22 => {
-            // struct ifaddrmsg
-            let family = g.pick(&[2u8, 10, 0]);
-            b.extend_from_slice(&[family, g.range(0, 129) as u8, 0, 0]);
-            b.extend_from_slice(&(g.below(6) as u32).to_ne_bytes());
-            let addr = if family == 10 {
+            let head = IfAddrMsg {
+                family: g.pick(&[2u8, 10, 0]),
+                prefix_len: g.range(0, 129) as u8,
+                index: g.below(6) as u32,
+                ..IfAddrMsg::default()
+            };
+            let addr = if head.family == 10 {
                 v6(g).to_vec()
             } else {
                 v4(g).to_vec()
             };
-            attr(&mut b, 2, &addr); // IFA_LOCAL
-            attr(&mut b, 1, &addr); // IFA_ADDRESS
+            let req = req
+                .push(&head.to_bytes())
+                .attr(libc::IFA_LOCAL, &addr)
+                .attr(libc::IFA_ADDRESS, &addr);
             if g.chance(300) {
-                b.extend(junk(g, 1));
+                req.push(&junk(g, 1))
+            } else {
+                req
             }
         }
         24..=26 => {
-            // struct rtmsg
-            let family = g.pick(&[2u8, 10, 0, 128]);
-            b.extend_from_slice(&[
-                family,
-                g.range(0, 129) as u8,
-                0,
-                0,
-                g.pick(&[254u8, 255, 0, 1]),
-                g.pick(&[3u8, 4, 0, 255]),
-                g.pick(&[0u8, 253, 254, 200]),
-                g.pick(&[1u8, 2, 6, 7, 0, 12]),
-            ]);
-            b.extend_from_slice(&g.u32().to_ne_bytes());
-            let addr = if family == 10 {
+            let head = RtMsg {
+                family: g.pick(&[2u8, 10, 0, 128]),
+                dst_len: g.range(0, 129) as u8,
+                table: g.pick(&[254u8, 255, 0, 1]),
+                protocol: g.pick(&[3u8, 4, 0, 255]),
+                scope: g.pick(&[0u8, 253, 254, 200]),
+                kind: g.pick(&[1u8, 2, 6, 7, 0, 12]),
+                flags: g.u32(),
+                ..RtMsg::default()
+            };
+            let addr = if head.family == 10 {
                 v6(g).to_vec()
             } else {
                 v4(g).to_vec()
             };
-            attr(&mut b, 1, &addr); // RTA_DST
+            let mut req = req.push(&head.to_bytes()).attr(libc::RTA_DST, &addr);
             if g.chance(500) {
-                attr(&mut b, 5, &addr); // RTA_GATEWAY
+                req = req.attr(libc::RTA_GATEWAY, &addr);
             }
             if g.chance(500) {
-                attr(&mut b, 4, &(g.below(6) as u32).to_ne_bytes()); // RTA_OIF
+                req = req.attr(libc::RTA_OIF, &(g.below(6) as u32).to_ne_bytes());
             }
             if g.chance(300) {
-                b.extend(junk(g, 2));
+                req = req.push(&junk(g, 2));
             }
+            req
         }
         _ => {
             // Another family header (ndmsg, tcmsg, rtgenmsg, ...): random.
             let n = g.pick(&[4usize, 8, 12, 16, 20, 24]);
-            b.extend(g.bytes(n));
-            b.extend(junk(g, 3));
+            req.push(&g.bytes(n)).push(&junk(g, 3))
         }
     }
-    (ty, b)
 }
 
-fn generic(g: &mut Gen) -> (u16, Vec<u8>) {
-    let ty = if g.chance(700) {
-        16
+fn generic(g: &mut Gen, flags: u16) -> Request {
+    let id = if g.chance(700) {
+        GENL_ID_CTRL
     } else {
         g.range(16, 40) as u16
     };
-    let cmd = if ty == 16 {
-        g.pick_or(&[3u8, 3, 3, 1, 2, 7, 8], |g| g.u32() as u8)
+    let cmd = if id == GENL_ID_CTRL {
+        g.pick_or(&[CTRL_CMD_GETFAMILY, 3, 3, 1, 2, 7, 8], |g| g.u32() as u8)
     } else {
         g.u32() as u8
     };
-    let mut b = vec![cmd, g.pick(&[1u8, 2, 0]), 0, 0];
-    if ty == 16 && g.chance(800) {
+    let version = g.pick(&[1u8, 2, 0]);
+    let req = Genl::message(Family { id, version }, cmd).with_flags(flags);
+    if id == GENL_ID_CTRL && g.chance(800) {
         let mut name = g.pick(&FAMILIES).to_vec();
         name.push(0);
-        attr(&mut b, 2, &name); // CTRL_ATTR_FAMILY_NAME
+        req.attr(CTRL_ATTR_FAMILY_NAME, &name)
     } else {
-        b.extend(junk(g, 3));
+        req.push(&junk(g, 3))
     }
-    (ty, b)
 }
 
 #[cfg(test)]

@@ -44,6 +44,20 @@ mod tests {
     }
 
     #[test]
+    fn malformed_lengths_can_be_written() {
+        let mut attrs = Vec::new();
+        put_attr(&mut attrs, 3, &[1, 2, 3]);
+        assert_eq!(attrs, nested(3, &[1, 2, 3]));
+        let req = Request::new(16, 1).push(&attrs);
+        assert_eq!(req.encoded_len(), 24);
+        let msg = req.finish_with_len(4, 0, 15);
+        assert_eq!(
+            (msg.len(), u32_at(&msg, 0), u32_at(&msg, 8)),
+            (24, Some(15), Some(4))
+        );
+    }
+
+    #[test]
     fn messages_are_split_at_aligned_lengths() {
         let one = Request::new(3, 0).push(&[0xaa]).finish(1, 5);
         assert_eq!(one.len(), 20);
