@@ -255,7 +255,7 @@ patches-build: patches
 	$(Q)$(TOP)/tools/patches.sh build $(TARBALL)
 
 bench: lkl
-	$(Q)$(TOP)/tools/bench.sh
+	$(Q)cd $(RUST_DIR) && $(CARGO) run --quiet --release -p lkl-bench -- --top $(TOP)
 
 # The DCE ABI fuzzer (Documentation/dce/fuzzing.rst): FUZZ_SEEDS seeds
 # from FUZZ_SEED, FUZZ_OPS operations each (about 1.5 calls per operation).

@@ -1,299 +1,183 @@
-//! lkl-bench: prints a Markdown table with
-//! * boot time: median (and min/max) of N boots (default 20), each in a
-//!   separate child process (this binary re-executed with `--boot-once`);
-//! * `getpid` latency through `lkl_syscall` next to the host's native
-//!   `syscall(SYS_getpid)`, measured in the same process, mean and min over
-//!   100000 calls (timed in batches of 100; "min" is the fastest batch),
-//!   after letting the freshly booted kernel settle for 500 ms (right after
-//!   the boot, kernel threads are still runnable and a syscall often yields
-//!   to them, which costs tens of microseconds);
-//! * RSS after boot (`VmRSS` of the child right after the boot);
-//! * TCP over loopback inside the kernel, one host thread sending and one
-//!   receiving, next to the host kernel's loopback with the same threads
-//!   and writes: MB/s and the process's host context switches (voluntary
-//!   and involuntary, `getrusage`) per MB, which is where an LKL host
-//!   pays for kernel threads and the CPU lock;
-//! * the size of lkl.o (`$LKL_OBJ`, else the path linked at build time).
+//! lkl-bench: the benchmark table of `make bench`, from real runs, as
+//! Markdown tables:
 //!
-//! Options: `--boots N`, `--calls N` (multiple of 100), `--settle-ms N`,
-//! `--tcp-mb N`.
+//! * `lkl`: `lkl.o` under the POSIX host next to the host kernel (boot
+//!   time, `getpid` latency, memory, TCP over loopback, size;
+//!   [`kernel`]);
+//! * `dce-sim`: `liblkl.so` under dce-sim (boot time and memory per node
+//!   for 1 to 1000 nodes, long idle runs, the segment ns-3-dce swaps and
+//!   its largest objects, the events of an idle node; [`sim`]);
+//! * `traffic`: UDP and TCP between two simulated kernels next to the
+//!   host kernel's loopback, and DCE's sysctl walk ([`traffic`]);
+//! * `loader`: many nodes under DCE's loader next to a copy of the library
+//!   per node ([`many`]);
+//! * `build`: the last full kernel build and a no-op rebuild
+//!   ([`build_time`]).
+//!
+//! Each table runs in a process of its own (this program re-executed with
+//! `--table`), as does every boot of the `lkl` table and every node count
+//! of the `dce-sim` table: memory figures are a process's, and no table
+//! runs in what an earlier one left behind.  `--table NAME` prints only
+//! that table.  dce-sim is used as a library; no figure is read from
+//! another program's output.  Wall-clock figures vary from run to run;
+//! tests never assert them.
 
-use std::io::{Read, Write};
+mod build_time;
+mod host;
+mod kernel;
+mod many;
+mod proc;
+mod sim;
+mod traffic;
+
+use clap::{Parser, ValueEnum};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
-use std::time::{Duration, Instant};
 
-use lkl_sys::abi::SockaddrIn;
-use lkl_sys::sys;
-
-const CMDLINE: &str = "mem=32M";
-const BATCH: u32 = 100;
-/// The size of each write of the TCP transfers.
-const CHUNK: usize = 64 * 1024;
-
-fn vm_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+/// Print the benchmark table.
+#[derive(Debug, Parser)]
+#[command(name = "lkl-bench")]
+pub struct Args {
+    /// Print only this table (in this process); repeat for several
+    /// [default: all, each in a process of its own].
+    #[arg(long, value_enum)]
+    table: Vec<Table>,
+    /// The top of the repository: `out/` and the Makefile of the build
+    /// table.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))]
+    top: PathBuf,
+    /// The kernel library run under dce-sim [default: TOP/out/lib/liblkl.so].
+    #[arg(long)]
+    library: Option<PathBuf>,
+    /// Do not time a no-op `make ARCH=lkl kernel` in the build table.
+    #[arg(long)]
+    no_rebuild: bool,
+    /// `lkl`: boots, each in its own process.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    boots: u32,
+    /// `lkl`: getpid calls (timed in batches of 100).
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..))]
+    calls: u32,
+    /// `lkl`: milliseconds between the boot and the getpid calls.
+    #[arg(long, default_value_t = 500)]
+    settle_ms: u32,
+    /// `lkl`: megabytes over TCP.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    tcp_mb: u32,
+    /// `traffic`: UDP datagrams to send.
+    #[arg(long, default_value_t = 50_000)]
+    udp_count: u32,
+    /// `traffic`: TCP bytes to transfer.
+    #[arg(long, default_value_t = 100_000_000)]
+    tcp_bytes: u64,
+    /// `loader`: nodes of the dce-udp-perf-like chain.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(3..))]
+    chain_nodes: u64,
+    /// Child of the `lkl` table: boot once, answer, halt.
+    #[arg(long, hide = true)]
+    boot_once: bool,
+    /// Child of the `dce-sim` table: boot this many nodes, answer.
+    #[arg(long, hide = true)]
+    sim_nodes: Option<u32>,
+    /// Child of the `dce-sim` table: virtual nanoseconds to run to.
+    #[arg(long, hide = true, default_value_t = 0)]
+    sim_until: u64,
 }
 
-/// Child mode: boot once, report, halt.
-fn boot_once() -> ExitCode {
-    lkl_posix_host::set_log_echo(false);
-    let start = Instant::now();
-    if let Err(e) = lkl_posix_host::boot(CMDLINE) {
-        eprintln!("boot failed: {e}");
-        return ExitCode::FAILURE;
+impl Args {
+    /// The kernel library for dce-sim.
+    pub fn library(&self) -> PathBuf {
+        self.library
+            .clone()
+            .unwrap_or_else(|| self.top.join("out/lib/liblkl.so"))
     }
-    let boot_ns = start.elapsed().as_nanos();
-    let rss = vm_rss_kib().unwrap_or(0);
-    println!("boot_ns={boot_ns} rss_kib={rss}");
-    if let Err(e) = sys::halt() {
-        eprintln!("halt failed: {e}");
-        return ExitCode::FAILURE;
-    }
-    ExitCode::SUCCESS
 }
 
-fn median<T: Copy + Ord>(v: &mut [T]) -> T {
-    v.sort_unstable();
-    v[v.len() / 2]
+/// The tables, in the order they are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Table {
+    Lkl,
+    DceSim,
+    Traffic,
+    Loader,
+    Build,
 }
 
-/// Mean and minimum per-call time of `f`, over `calls` calls in batches.
-fn latency(calls: u32, mut f: impl FnMut()) -> (f64, f64) {
-    for _ in 0..1000 {
-        f();
-    }
-    let mut total = Duration::ZERO;
-    let mut best = Duration::MAX;
-    for _ in 0..calls.div_ceil(BATCH) {
-        let t = Instant::now();
-        for _ in 0..BATCH {
-            f();
+impl Table {
+    fn print(self, args: &Args) -> Result<(), String> {
+        match self {
+            Table::Lkl => kernel::table(args),
+            Table::DceSim => sim::table(args),
+            Table::Traffic => traffic::table(args),
+            Table::Loader => many::table(args),
+            Table::Build => build_time::table(args),
         }
-        let d = t.elapsed();
-        total += d;
-        best = best.min(d);
-    }
-    let n = f64::from(calls.div_ceil(BATCH) * BATCH);
-    (
-        total.as_nanos() as f64 / n,
-        best.as_nanos() as f64 / f64::from(BATCH),
-    )
-}
-
-/// Host context switches of this process so far (all its threads).
-fn context_switches() -> u64 {
-    // SAFETY: getrusage fills the struct it is given.
-    let ru = unsafe {
-        let mut ru: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut ru);
-        ru
-    };
-    (ru.ru_nvcsw + ru.ru_nivcsw) as u64
-}
-
-/// `bytes` over TCP from one thread to another, through `send`/`recv`
-/// closures: the wall time and the host context switches it took.
-fn transfer(
-    bytes: usize,
-    recv: impl FnOnce() -> Result<usize, String> + Send + 'static,
-    send: impl FnOnce() -> Result<(), String>,
-) -> Result<(Duration, u64), String> {
-    let switches = context_switches();
-    let start = Instant::now();
-    let receiver = std::thread::spawn(recv);
-    send()?;
-    let got = receiver.join().map_err(|_| "receiver panicked")??;
-    let took = start.elapsed();
-    if got != bytes {
-        return Err(format!("{got} of {bytes} bytes received"));
-    }
-    Ok((took, context_switches() - switches))
-}
-
-/// TCP over the kernel's loopback: `bytes` from a connected socket to an
-/// accepted one, each on its own host thread.
-fn lkl_tcp(bytes: usize) -> Result<(Duration, u64), String> {
-    let e = |what: &'static str| move |err| format!("{what}: {err}");
-    let lo = sys::socket(libc::AF_INET, libc::SOCK_DGRAM, 0).map_err(e("socket"))?;
-    sys::if_up(&lo, "lo").map_err(e("lo up"))?;
-    let addr = SockaddrIn::new([127, 0, 0, 1], 5001);
-    let listener = sys::socket(libc::AF_INET, libc::SOCK_STREAM, 0).map_err(e("socket"))?;
-    sys::bind(&listener, &addr).map_err(e("bind"))?;
-    sys::listen(&listener, 1).map_err(e("listen"))?;
-    transfer(
-        bytes,
-        move || {
-            let conn = sys::accept4(&listener, 0).map_err(e("accept"))?;
-            let mut buf = vec![0u8; CHUNK];
-            let mut got = 0;
-            loop {
-                match sys::read(&conn, &mut buf).map_err(e("read"))? {
-                    0 => return Ok(got),
-                    n => got += n,
-                }
-            }
-        },
-        || {
-            let s = sys::socket(libc::AF_INET, libc::SOCK_STREAM, 0).map_err(e("socket"))?;
-            sys::connect(&s, &addr).map_err(e("connect"))?;
-            let buf = vec![0x5au8; CHUNK];
-            let mut sent = 0;
-            while sent < bytes {
-                let n = (bytes - sent).min(CHUNK);
-                sent += sys::write(&s, &buf[..n]).map_err(e("write"))?;
-            }
-            s.close().map_err(e("close"))
-        },
-    )
-}
-
-/// The same transfer over the host kernel's loopback.
-fn host_tcp(bytes: usize) -> Result<(Duration, u64), String> {
-    let e = |what: &'static str| move |err: std::io::Error| format!("host {what}: {err}");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(e("bind"))?;
-    let addr = listener.local_addr().map_err(e("local_addr"))?;
-    transfer(
-        bytes,
-        move || {
-            let (mut conn, _) = listener.accept().map_err(e("accept"))?;
-            let mut buf = vec![0u8; CHUNK];
-            let mut got = 0;
-            loop {
-                match conn.read(&mut buf).map_err(e("read"))? {
-                    0 => return Ok(got),
-                    n => got += n,
-                }
-            }
-        },
-        || {
-            let mut s = std::net::TcpStream::connect(addr).map_err(e("connect"))?;
-            let buf = vec![0x5au8; CHUNK];
-            let mut sent = 0;
-            while sent < bytes {
-                let n = (bytes - sent).min(CHUNK);
-                s.write_all(&buf[..n]).map_err(e("write"))?;
-                sent += n;
-            }
-            Ok(())
-        },
-    )
-}
-
-fn arg_value(name: &str, default: u32, min: u32) -> Result<u32, String> {
-    let args: Vec<String> = std::env::args().collect();
-    match args.iter().position(|a| a == name) {
-        None => Ok(default),
-        Some(i) => args
-            .get(i + 1)
-            .and_then(|v| v.parse().ok())
-            .filter(|&v| v >= min)
-            .ok_or_else(|| format!("{name} needs a number >= {min}")),
     }
 }
 
-fn run() -> Result<(), String> {
-    let boots = arg_value("--boots", 20, 1)?;
-    let calls = arg_value("--calls", 100_000, 1)?;
-    let settle_ms = arg_value("--settle-ms", 500, 0)?;
-    let tcp_mb = arg_value("--tcp-mb", 200, 1)?;
+/// Every table (or those asked for), each in a child process, with a
+/// blank line between tables.
+fn all_tables(args: &Args) -> Result<(), String> {
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-
-    let mut boot_ns = Vec::new();
-    let mut rss = Vec::new();
-    for i in 0..boots {
-        let out = Command::new(&exe)
-            .arg("--boot-once")
-            .output()
-            .map_err(|e| format!("spawning {}: {e}", exe.display()))?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        if !out.status.success() {
-            return Err(format!(
-                "boot #{i} failed ({}): {}{}",
-                out.status,
-                text,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        let field = |k: &str| -> Option<u64> {
-            text.split_whitespace()
-                .find_map(|w| w.strip_prefix(k))
-                .and_then(|v| v.parse().ok())
-        };
-        match (field("boot_ns="), field("rss_kib=")) {
-            (Some(b), Some(r)) => {
-                boot_ns.push(b);
-                rss.push(r);
-            }
-            _ => return Err(format!("boot #{i}: unexpected output {text:?}")),
+    let tables = if args.table.is_empty() {
+        Table::value_variants().to_vec()
+    } else {
+        args.table.clone()
+    };
+    // The same options, without the tables asked for.
+    let mut rest = Vec::new();
+    let mut argv = std::env::args().skip(1);
+    while let Some(a) = argv.next() {
+        if a == "--table" {
+            argv.next();
+        } else if !a.starts_with("--table=") {
+            rest.push(a);
         }
     }
-
-    // Syscall latency, in this process (its only boot).
-    lkl_posix_host::set_log_echo(false);
-    lkl_posix_host::boot(CMDLINE).map_err(|e| format!("boot: {e}"))?;
-    sys::getpid().map_err(|e| format!("getpid: {e}"))?;
-    std::thread::sleep(Duration::from_millis(u64::from(settle_ms)));
-    let (lkl_mean, lkl_min) = latency(calls, || {
-        let _ = std::hint::black_box(sys::getpid());
-    });
-    let (host_mean, host_min) = latency(calls, || {
-        // SAFETY: getpid takes no arguments and cannot fail.
-        let _ = std::hint::black_box(unsafe { libc::syscall(libc::SYS_getpid) });
-    });
-    let tcp_bytes = tcp_mb as usize * 1_000_000;
-    let lkl_tcp = lkl_tcp(tcp_bytes)?;
-    let host_tcp = host_tcp(tcp_bytes)?;
-    sys::halt().map_err(|e| format!("halt: {e}"))?;
-
-    let obj = std::env::var("LKL_OBJ").unwrap_or_else(|_| env!("LKL_OBJ_PATH").to_string());
-    let obj_size = std::fs::metadata(&obj)
-        .map(|m| m.len().to_string())
-        .unwrap_or_else(|e| format!("n/a ({obj}: {e})"));
-
-    let ms = |ns: u64| ns as f64 / 1e6;
-    let (bmin, bmax) = (
-        *boot_ns.iter().min().expect("boots > 0"),
-        *boot_ns.iter().max().expect("boots > 0"),
-    );
-    let bmed = median(&mut boot_ns);
-    let rss_med = median(&mut rss);
-
-    println!("| metric | LKL | host (native) |");
-    println!("|---|---:|---:|");
-    println!("| boot time, median of {boots} (ms) | {:.2} | |", ms(bmed));
-    println!(
-        "| boot time, min / max (ms) | {:.2} / {:.2} | |",
-        ms(bmin),
-        ms(bmax)
-    );
-    println!(
-        "| getpid latency, mean of {calls} calls, {settle_ms} ms after boot (ns) | {lkl_mean:.1} | {host_mean:.1} |"
-    );
-    println!("| getpid latency, min (ns, best batch of {BATCH}) | {lkl_min:.1} | {host_min:.1} |");
-    println!("| RSS after boot, median (KiB) | {rss_med} | |");
-    let mbps = |(t, _): (Duration, u64)| f64::from(tcp_mb) / t.as_secs_f64();
-    let per_mb = |(_, n): (Duration, u64)| n as f64 / f64::from(tcp_mb);
-    println!(
-        "| TCP over loopback, {tcp_mb} MB, one sending and one receiving thread (MB/s) | {:.0} | {:.0} |",
-        mbps(lkl_tcp),
-        mbps(host_tcp)
-    );
-    println!(
-        "| the same, host context switches per MB | {:.1} | {:.1} |",
-        per_mb(lkl_tcp),
-        per_mb(host_tcp)
-    );
-    println!("| lkl.o size (bytes) | {obj_size} | |");
+    for (i, t) in tables.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        let name = t.to_possible_value().expect("no skipped variants");
+        let status = Command::new(&exe)
+            .args(&rest)
+            .args(["--table", name.get_name()])
+            .status()
+            .map_err(|e| format!("spawning {}: {e}", exe.display()))?;
+        if !status.success() {
+            return Err(format!("the {} table failed ({status})", name.get_name()));
+        }
+    }
     Ok(())
 }
 
-fn main() -> ExitCode {
-    if std::env::args().any(|a| a == "--boot-once") {
-        return boot_once();
+fn run(args: &Args) -> Result<(), String> {
+    if args.boot_once {
+        return kernel::boot_once();
     }
-    match run() {
+    if let Some(n) = args.sim_nodes {
+        return sim::nodes_once(&args.library(), n, args.sim_until);
+    }
+    match args.table.as_slice() {
+        [one] => one.print(args),
+        _ => all_tables(args),
+    }
+}
+
+fn main() -> ExitCode {
+    // Before any argument parsing: the child's memory after boot is the
+    // figure, and the parser's own allocations would add to it.
+    if std::env::args().nth(1).as_deref() == Some("--boot-once") {
+        return match kernel::boot_once() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("lkl-bench: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let args = Args::parse();
+    match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("lkl-bench: {e}");
