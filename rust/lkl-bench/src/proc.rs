@@ -62,3 +62,26 @@ pub fn child(exe: &Path, args: &[String]) -> Result<Answer, String> {
     }
     Ok(Answer(text))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_read_by_key() {
+        let a = Answer("boot_ns=5 rss_kib=77\n".to_string());
+        assert_eq!(a.get("boot_ns"), Ok(5));
+        assert_eq!(a.get("rss_kib"), Ok(77));
+        // A key is a whole word, not the end of a longer one.
+        assert!(a.get("ns").is_err());
+        assert!(a.get("hwm_kib").unwrap_err().contains("hwm_kib"));
+    }
+
+    #[test]
+    fn status_fields_are_read_whole() {
+        let rss = status_kib("VmRSS").expect("VmRSS");
+        let hwm = status_kib("VmHWM").expect("VmHWM");
+        assert!(rss > 0 && hwm >= rss, "{rss} {hwm}");
+        assert_eq!(status_kib("Vm"), None);
+    }
+}

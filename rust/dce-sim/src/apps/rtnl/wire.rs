@@ -2,7 +2,7 @@
 //! attributes, encoded and decoded in safe Rust.
 //!
 //! This is the one netlink encoder of dce-sim: the rtnetlink client
-//! ([`super::client`]), the generic netlink families (`apps/genl.rs`: the
+//! (`client.rs`), the generic netlink families (`apps/genl.rs`: the
 //! controller, `mptcp_pm` in the tests, `l2tp` and `fou` in
 //! `apps/tunnel.rs`), XFRM (`apps/xfrm.rs`) and the fuzzer's malformed
 //! requests (`fuzz/netlink.rs`, through [`put_attr`] and
@@ -13,14 +13,16 @@
 //! reads (links, addresses, routes, `IFLA_AF_SPEC` for the address
 //! generation mode and the IPv4 devconf, `ipip` link info with FOU
 //! encapsulation), and would replace the family headers of this file
-//! and the attribute parsing of `client.rs`.  But it would not make one encoder:
+//! and the attribute parsing of `client.rs`.  But it would not make one
+//! encoder:
 //!
 //! * it covers rtnetlink only.  The generic netlink controller is in
 //!   `netlink-packet-generic`, XFRM in `netlink-packet-xfrm`, `mptcp_pm`
-//!   in a fourth crate, and `l2tp` and `fou` in none, so their requests
-//!   would still need an attribute encoder of our own: five message
-//!   models where one is enough for what we send (a header, a family
-//!   header, a few flat or nested attributes);
+//!   only inside `mptcp-pm`, an async client over its own sockets (tokio,
+//!   futures), not DCE's, and `l2tp` and `fou` in none, so their
+//!   requests would still need an attribute encoder of our own: five
+//!   message models where one is enough for what we send (a header, a
+//!   family header, a few flat or nested attributes);
 //! * the fuzzer needs messages the typed models cannot express: an
 //!   `nlmsg_len` or `nla_len` that is wrong, attribute types with
 //!   `NLA_F_NESTED` set at random, junk nested inside link kinds, a
