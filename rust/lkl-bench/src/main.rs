@@ -38,8 +38,8 @@ use std::process::{Command, ExitCode};
 #[derive(Debug, Parser)]
 #[command(name = "lkl-bench")]
 pub struct Args {
-    /// Print only this table (in this process); repeat for several
-    /// [default: all, each in a process of its own].
+    /// Print only this table; repeat for several [default: all].  Each
+    /// table runs in a process of its own, unless it is the only one.
     #[arg(long, value_enum)]
     table: Vec<Table>,
     /// The top of the repository: `out/` and the Makefile of the build
@@ -119,11 +119,10 @@ impl Table {
 /// blank line between tables.
 fn all_tables(args: &Args) -> Result<(), String> {
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-    let tables = if args.table.is_empty() {
-        Table::value_variants().to_vec()
-    } else {
-        args.table.clone()
-    };
+    // In their order, whatever the order asked.
+    let tables = Table::value_variants()
+        .iter()
+        .filter(|t| args.table.is_empty() || args.table.contains(t));
     // The same options, without the tables asked for.
     let mut rest = Vec::new();
     let mut argv = std::env::args().skip(1);
@@ -134,7 +133,7 @@ fn all_tables(args: &Args) -> Result<(), String> {
             rest.push(a);
         }
     }
-    for (i, t) in tables.iter().enumerate() {
+    for (i, t) in tables.enumerate() {
         if i > 0 {
             println!();
         }
