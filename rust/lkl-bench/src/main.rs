@@ -10,7 +10,7 @@
 //! * `traffic`: UDP and TCP between two simulated kernels next to the
 //!   host kernel's loopback, and DCE's sysctl walk ([`traffic`]);
 //! * `loader`: many nodes under DCE's loader next to a copy of the library
-//!   per node ([`many`]);
+//!   per node ([`loader`]);
 //! * `build`: the last full kernel build and a no-op rebuild
 //!   ([`build_time`]).
 //!
@@ -25,7 +25,7 @@
 mod build_time;
 mod host;
 mod kernel;
-mod many;
+mod loader;
 mod proc;
 mod sim;
 mod traffic;
@@ -109,7 +109,7 @@ impl Table {
             Table::Lkl => kernel::table(args),
             Table::DceSim => sim::table(args),
             Table::Traffic => traffic::table(args),
-            Table::Loader => many::table(args),
+            Table::Loader => loader::table(args),
             Table::Build => build_time::table(args),
         }
     }

@@ -104,7 +104,8 @@ fn segment(lib: &Path) -> Result<Segment, String> {
         }
     }
     let range = swapped.vaddr..swapped.vaddr + swapped.memsz;
-    // The symbol table, or the dynamic one of a stripped file (as nm).
+    // The symbol table (static symbols included, as nm lists them), or
+    // the dynamic one of a stripped file.
     let mut syms: Vec<(u64, String)> = if elf.symbols().next().is_some() {
         elf.symbols().collect::<Vec<_>>()
     } else {

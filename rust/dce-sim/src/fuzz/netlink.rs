@@ -6,8 +6,9 @@
 //! over the right ones.
 
 use super::gen::{v4, v6, Gen};
-use crate::apps::genl::NLA_F_NESTED;
-use crate::apps::genl::{Family, Genl, CTRL_ATTR_FAMILY_NAME, CTRL_CMD_GETFAMILY, GENL_ID_CTRL};
+use crate::apps::genl::{
+    Family, Genl, CTRL_ATTR_FAMILY_NAME, CTRL_CMD_GETFAMILY, GENL_ID_CTRL, NLA_F_NESTED,
+};
 use crate::apps::rtnl::{
     put_attr, IfAddrMsg, IfInfoMsg, Request, RtMsg, IFLA_ADDRESS, IFLA_IFNAME, IFLA_LINK,
     IFLA_MASTER, IFLA_MTU,
