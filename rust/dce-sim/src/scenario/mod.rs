@@ -164,6 +164,12 @@ mod tests {
         assert!(parse_net("10.1.1.1").is_err());
         assert!(parse_net("10.1.1.1/33").is_err());
         assert!(parse_net("2001:db8::1/129").is_err());
+        // Out of range for the family (IpNet refuses it) or not a number:
+        // the same message, with the family's limit.
+        for (bad, max) in [("10.1.1.1/33", 32), ("10.1.1.1/x", 32), ("::1/129", 128)] {
+            let e = parse_net(bad).unwrap_err();
+            assert!(e.contains(&format!("from 0 to {max}")), "{e}");
+        }
         assert!(parse_net("10.1.1.300/24")
             .unwrap_err()
             .contains("not an IPv4"));
