@@ -30,6 +30,7 @@ macro_rules! uapi_consts {
         )*
     };
 }
+pub(crate) use uapi_consts;
 
 uapi_consts! {
     /// `AT_FDCWD`

@@ -62,29 +62,21 @@ const _: fn(&LklHostOperations) = |o| {
     let _: uapi::lkl_poll_notify_t = None::<LklPollNotify>;
 };
 
-macro_rules! typed {
-    ($($(#[$m:meta])* $name:ident: $ty:ty;)*) => {$(
-        $(#[$m])*
-        pub const $name: $ty = uapi::$name as $ty;
-        const _: () = assert!(uapi::$name as i64 == $name as i64, "does not fit");
-    )*};
-}
-
-typed! {
+crate::consts::uapi_consts! {
     /// `LKL_NETDEV_NOARP`: the device never resolves addresses (no ARP).
-    LKL_NETDEV_NOARP: c_uint;
+    LKL_NETDEV_NOARP: c_uint = LKL_NETDEV_NOARP;
     /// `LKL_NETDEV_POINTTOPOINT`: `IFF_POINTOPOINT`.
-    LKL_NETDEV_POINTTOPOINT: c_uint;
+    LKL_NETDEV_POINTTOPOINT: c_uint = LKL_NETDEV_POINTTOPOINT;
     /// `LKL_NETDEV_MULTICAST`: `IFF_MULTICAST`.
-    LKL_NETDEV_MULTICAST: c_uint;
+    LKL_NETDEV_MULTICAST: c_uint = LKL_NETDEV_MULTICAST;
     /// `LKL_NETDEV_BROADCAST`: `IFF_BROADCAST`.
-    LKL_NETDEV_BROADCAST: c_uint;
+    LKL_NETDEV_BROADCAST: c_uint = LKL_NETDEV_BROADCAST;
     /// `LKL_NETDEV_SET_MAC`: `arg` points to 6 bytes.
-    LKL_NETDEV_SET_MAC: c_uint;
+    LKL_NETDEV_SET_MAC: c_uint = LKL_NETDEV_SET_MAC;
     /// `LKL_NETDEV_SET_MTU`: `arg` is the L3 MTU.
-    LKL_NETDEV_SET_MTU: c_uint;
+    LKL_NETDEV_SET_MTU: c_uint = LKL_NETDEV_SET_MTU;
     /// `LKL_NETDEV_DESTROY`: unregister the device.
-    LKL_NETDEV_DESTROY: c_uint;
+    LKL_NETDEV_DESTROY: c_uint = LKL_NETDEV_DESTROY;
 }
 
 /// `__NR_lkl_netdev_create`.
