@@ -115,7 +115,12 @@ struct Device {
     attachment: Attachment,
     stats: DeviceStats,
     pcap: Option<PcapWriter>,
+    /// Sees every frame the device sends, as the pcap file does.
+    observer: Option<Observer>,
 }
+
+/// What [`Host::observe_transmit`] calls: `(now, frame)`.
+type Observer = Box<dyn FnMut(u64, &[u8])>;
 
 struct P2pLink {
     model: PointToPoint,
@@ -205,6 +210,7 @@ impl Net {
             attachment: Attachment::None,
             stats: DeviceStats::default(),
             pcap,
+            observer: None,
         });
         if pending {
             self.pending.push((id, config));
@@ -336,6 +342,9 @@ impl Net {
         };
         if let Some(w) = dev.pcap.as_mut() {
             let _ = w.write(now, frame);
+        }
+        if let Some(f) = dev.observer.as_mut() {
+            f(now, frame);
         }
         dev.stats.tx_frames += 1;
         dev.stats.tx_bytes += frame.len() as u64;
@@ -552,6 +561,16 @@ impl Host {
     /// for the devices that exist and those added later.
     pub fn enable_pcap(&self, dir: &Path, prefix: &str) -> Result<(), AbiError> {
         self.net.borrow_mut().enable_pcap(dir, prefix)
+    }
+
+    /// Calls `f(now, frame)` for every frame `dev` sends from now on,
+    /// where a pcap file would record it (before its link decides its
+    /// fate), in place of an earlier observer.  `f` must not call back
+    /// into the host.
+    pub fn observe_transmit(&self, dev: DeviceId, f: impl FnMut(u64, &[u8]) + 'static) {
+        if let Some(d) = self.net.borrow_mut().devices.get_mut(dev.global) {
+            d.observer = Some(Box::new(f));
+        }
     }
 
     /// Flushes and closes every pcap file.

@@ -12,7 +12,9 @@
 //! * `loader`: many nodes under DCE's loader next to a copy of the library
 //!   per node ([`loader`]);
 //! * `build`: the last full kernel build and a no-op rebuild
-//!   ([`build_time`]).
+//!   ([`build_time`]);
+//! * `fidelity`: the same two-node cases in dce-sim and on the host kernel
+//!   in network namespaces, side by side ([`fidelity`]).
 //!
 //! Each table runs in a process of its own (this program re-executed with
 //! `--table`), as does every boot of the `lkl` table and every node count
@@ -23,7 +25,6 @@
 //! tests never assert them.
 
 mod build_time;
-#[allow(dead_code)] // wired into the table by the fidelity work in progress
 mod fidelity;
 mod host;
 mod kernel;
@@ -75,6 +76,13 @@ pub struct Args {
     /// `loader`: nodes of the dce-udp-perf-like chain.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(3..))]
     chain_nodes: u64,
+    /// `fidelity`: every row (bbr, 1 Gbit/s, loss), not only the short
+    /// form `make bench` prints.
+    #[arg(long)]
+    fidelity_full: bool,
+    /// `fidelity`: seeds of the rows with loss.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    fidelity_seeds: u64,
     /// Child of the `lkl` table: boot once, answer, halt.
     #[arg(long, hide = true)]
     boot_once: bool,
@@ -103,6 +111,7 @@ enum Table {
     Traffic,
     Loader,
     Build,
+    Fidelity,
 }
 
 impl Table {
@@ -113,6 +122,7 @@ impl Table {
             Table::Traffic => traffic::table(args),
             Table::Loader => loader::table(args),
             Table::Build => build_time::table(args),
+            Table::Fidelity => fidelity::table(args),
         }
     }
 }

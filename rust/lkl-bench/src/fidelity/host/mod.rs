@@ -9,3 +9,8 @@ pub fn run(case: &Case) -> Result<Outcome, String> {
     let _ = case;
     Err("the host half is not written yet".into())
 }
+
+/// Whether the host half can run here at all.
+pub fn available() -> Result<(), String> {
+    Err("the host half is not written yet".into())
+}
