@@ -111,6 +111,36 @@ static void fix_zero_ip_checksum(struct sk_buff *skb)
 	ip_send_check((struct iphdr *)skb->data);
 }
 
+/*
+ * A receive buffer as common NIC drivers use them (igb, ixgbe and others
+ * in build_skb mode): half a page per frame, the skb built around it.  Its
+ * true size, which TCP charges to the socket and from which it derives
+ * the window it advertises, is then a real NIC's, not just the frame's.
+ */
+#define RX_BUF_SIZE	2048
+#define RX_BUF_ROOM	(RX_BUF_SIZE - NET_SKB_PAD - NET_IP_ALIGN - \
+			 SKB_DATA_ALIGN(sizeof(struct skb_shared_info)))
+
+static struct sk_buff *alloc_rx_skb(struct net_device *dev, unsigned int len)
+{
+	struct sk_buff *skb;
+	void *buf;
+
+	if (len > RX_BUF_ROOM)
+		return netdev_alloc_skb_ip_align(dev, len);
+	buf = netdev_alloc_frag(RX_BUF_SIZE);
+	if (!buf)
+		return NULL;
+	skb = build_skb(buf, RX_BUF_SIZE);
+	if (!skb) {
+		skb_free_frag(buf);
+		return NULL;
+	}
+	skb_reserve(skb, NET_SKB_PAD + NET_IP_ALIGN);
+	skb->dev = dev;
+	return skb;
+}
+
 static void receive(struct lkl_netdev_frame *frame)
 {
 	struct lkl_netdev *nd = lookup(frame->dev);
@@ -130,7 +160,7 @@ static void receive(struct lkl_netdev_frame *frame)
 		dev->stats.rx_dropped++;
 		return;
 	}
-	skb = netdev_alloc_skb_ip_align(dev, frame->len);
+	skb = alloc_rx_skb(dev, frame->len);
 	if (!skb) {
 		dev->stats.rx_dropped++;
 		return;

@@ -33,6 +33,12 @@ struct thread_struct {
 
 #define INIT_THREAD { }
 
+/*
+ * As on x86, the hosts the library runs on: unaligned loads are cheap, so
+ * received frames are not offset to align their IP header.
+ */
+#define NET_IP_ALIGN	0
+
 /* Lets pending interrupts (e.g. the timer) in during busy waits. */
 void cpu_relax(void);
 

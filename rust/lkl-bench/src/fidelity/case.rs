@@ -48,6 +48,10 @@ pub enum Traffic {
         /// `net.ipv4.tcp_rmem` and `tcp_wmem` on both nodes (min, default,
         /// max), or `None` for the kernel's defaults.
         buffers: Option<[u64; 3]>,
+        /// `SO_RCVBUF` of the receiver's connection, set as soon as it is
+        /// accepted (the kernel doubles it and stops autotuning; the window
+        /// scale was chosen from `tcp_rmem`), or `None`.
+        rcvbuf: Option<u32>,
     },
     /// UDP datagrams of `size` payload bytes from node 0 to node 1, paced
     /// at `rate_bps` bits of payload per second, `count` of them.

@@ -7,6 +7,7 @@ use dce_abi::SimExported;
 use dce_sim::abi::{Host, TaskOutput};
 use dce_sim::apps::ping;
 use dce_sim::apps::rtnl::Rtnl;
+use dce_sim::apps::sock::{Errno, SockAddr, Socket};
 use dce_sim::apps::transfer::{self, Pace, Received, Sent};
 use dce_sim::net::{DeviceConfig, DeviceId};
 use dce_sim::{NodeId, Sim, SimConfig};
@@ -121,13 +122,14 @@ pub fn run(lib: &Path, case: &Case) -> Result<Outcome, String> {
                 .map_err(|e| format!("ping: {e}"))?;
             out.rtts_ns = r.replies.iter().map(|x| x.rtt_ns).collect();
         }
-        Traffic::Tcp { bytes, .. } => {
+        Traffic::Tcp { bytes, rcvbuf, .. } => {
             let got = Rc::new(Cell::new(Received::default()));
             let sent = Rc::new(Cell::new(Sent::default()));
             let g = got.clone();
             let any = SocketAddr::V4(SocketAddrV4::new([0, 0, 0, 0].into(), PORT));
-            let _sink = task(&host, 1, 0, move |sim, e| {
-                transfer::tcp_sink(&e, any, || sim.now(), &g)
+            let _sink = task(&host, 1, 0, move |sim, e| match rcvbuf {
+                None => transfer::tcp_sink(&e, any, || sim.now(), &g),
+                Some(size) => fixed_buffer_sink(&e, size, || sim.now(), &g),
             })?;
             let s = sent.clone();
             let _source = task(&host, 0, MS, move |sim, e| {
@@ -183,6 +185,37 @@ pub fn run(lib: &Path, case: &Case) -> Result<Outcome, String> {
         st.link_losses + back.link_losses,
     );
     Ok(out)
+}
+
+/// A TCP sink on [`PORT`] whose connection gets `SO_RCVBUF` = `size` as
+/// soon as it is accepted, as the host half's.
+fn fixed_buffer_sink(
+    e: &SimExported,
+    size: u32,
+    now: impl Fn() -> u64,
+    got: &Cell<Received>,
+) -> Result<(), Errno> {
+    let l = Socket::new(e, libc::AF_INET, libc::SOCK_STREAM, 0)?;
+    l.bind(&SockAddr::v4(SocketAddrV4::new([0, 0, 0, 0].into(), PORT)))?;
+    l.listen(1)?;
+    let c = l.accept(0)?;
+    c.setsockopt_int(libc::SOL_SOCKET, libc::SO_RCVBUF, size as i32)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut r = got.get();
+    loop {
+        let (n, _) = c.recv_from(&mut buf, 0)?;
+        if n == 0 {
+            r.done = true;
+            got.set(r);
+            return Ok(());
+        }
+        let t = now();
+        r.first_ns.get_or_insert(t);
+        r.last_ns = t;
+        r.bytes += n as u64;
+        r.chunks += 1;
+        got.set(r);
+    }
 }
 
 /// Runs the simulation in steps of one virtual second until `done()` or
