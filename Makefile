@@ -53,7 +53,7 @@ export KERNEL_TREE := $(SRC)
 
 .PHONY: all lkl kernel prereqs source defconfig olddefconfig menuconfig \
 	patches patches-check patches-build \
-	savedefconfig test demo bench fuzz install clean distclean headers \
+	savedefconfig test demo bench fidelity fuzz install clean distclean headers \
 	util-lib
 
 all: lkl
@@ -256,6 +256,15 @@ patches-build: patches
 
 bench: lkl
 	$(Q)cd $(RUST_DIR) && $(CARGO) run --quiet --release -p lkl-bench -- --top $(TOP)
+
+# The fidelity table in full (Documentation/dce/fidelity.rst): every case
+# in dce-sim and, as root, on this machine's kernel in network namespaces;
+# FIDELITY_SEEDS seeds for the rows with loss.  make bench prints the
+# short form.
+FIDELITY_SEEDS ?= 5
+fidelity: lkl
+	$(Q)cd $(RUST_DIR) && $(CARGO) run --quiet --release -p lkl-bench -- --top $(TOP) \
+		--table fidelity --fidelity-full --fidelity-seeds $(FIDELITY_SEEDS)
 
 # The DCE ABI fuzzer (Documentation/dce/fuzzing.rst): FUZZ_SEEDS seeds
 # from FUZZ_SEED, FUZZ_OPS operations each (about 1.5 calls per operation).

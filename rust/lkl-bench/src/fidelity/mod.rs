@@ -169,6 +169,7 @@ fn mean_sd(v: &[f64]) -> (f64, f64) {
 }
 
 /// The figures of a row's outcomes: `(label suffix, values)` per line.
+/// Labels that count bytes or datagrams are printed without decimals.
 fn figures(traffic: &Traffic, outs: &[Outcome]) -> Vec<(&'static str, Vec<f64>)> {
     match traffic {
         Traffic::Ping { .. } => vec![(
@@ -206,12 +207,17 @@ fn figures(traffic: &Traffic, outs: &[Outcome]) -> Vec<(&'static str, Vec<f64>)>
     }
 }
 
-fn show(v: &[f64]) -> String {
+fn show(label: &str, v: &[f64]) -> String {
     let (mean, sd) = mean_sd(v);
-    if v.len() > 1 {
-        format!("{mean:.2} ± {sd:.2}")
+    let d = if label.contains("bytes") || label.contains("datagrams") {
+        0
     } else {
-        format!("{mean:.2}")
+        2
+    };
+    if v.len() > 1 {
+        format!("{mean:.d$} ± {sd:.d$}")
+    } else {
+        format!("{mean:.d$}")
     }
 }
 
@@ -265,14 +271,14 @@ pub fn table(args: &Args) -> Result<(), String> {
                 Some(hf) => {
                     let hv = &hf[i].1;
                     let ratio = mean_sd(s).0 / mean_sd(hv).0;
-                    (show(hv), format!("{ratio:.3}"))
+                    (show(label, hv), format!("{ratio:.3}"))
                 }
                 None => ("-".to_string(), "-".to_string()),
             };
             println!(
                 "| {}{seeds}{label} | {} | {h} | {ratio} |",
                 first.name,
-                show(s)
+                show(label, s)
             );
         }
     }
