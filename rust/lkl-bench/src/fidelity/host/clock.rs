@@ -62,19 +62,32 @@ pub(super) fn sleep_until(deadline_ns: u64) {
     {}
 }
 
-/// How long before a deadline [`wait_until`] stops sleeping and spins: the
-/// 90th percentile of `clock_nanosleep`'s overshoot measured here with a
-/// 1 ns timer slack is 7-9 µs (p99 10-50 µs), so 25 µs of spin makes most
-/// wake-ups exact at the price of about 20 µs of CPU per frame.
-pub(super) const SPIN_NS: u64 = 25_000;
+/// How long before a deadline [`wait_until`] stops sleeping and spins,
+/// when the wait is longer than [`SPIN_ABOVE_NS`].  With a 1 ns timer
+/// slack and `SCHED_FIFO`, `clock_nanosleep` wakes 5 µs late at the
+/// median, 7 µs at p90 and 10 µs at p99 on this machine (without
+/// `SCHED_FIFO`, p99 is 17-50 µs): 10 µs of spin makes most wake-ups
+/// exact.
+pub(super) const SPIN_NS: u64 = 10_000;
 
-/// Waits until `deadline_ns` of `CLOCK_MONOTONIC`: sleeps until
-/// [`SPIN_NS`] before, then spins; returns early (false) if `stop` is set.
+/// Waits shorter than this sleep to the deadline without spinning: they
+/// are back-to-back frames of a busy link (12 µs apart at 1 Gbit/s), where
+/// spinning would take the CPU the nodes need (measured: TCP at 1 Gbit/s
+/// fell from 895 to 700 Mbit/s on two cores when every wait spun).
+pub(super) const SPIN_ABOVE_NS: u64 = 50_000;
+
+/// Waits until `deadline_ns` of `CLOCK_MONOTONIC` (see [`SPIN_NS`] and
+/// [`SPIN_ABOVE_NS`]); returns early (false) if `stop` is set.
 pub(super) fn wait_until(deadline_ns: u64, stop: &AtomicBool) -> bool {
     let now = now_ns();
-    if deadline_ns > now + SPIN_NS {
-        sleep_until(deadline_ns - SPIN_NS);
+    if deadline_ns <= now {
+        return true;
     }
+    if deadline_ns - now <= SPIN_ABOVE_NS {
+        sleep_until(deadline_ns);
+        return !stop.load(Ordering::Relaxed);
+    }
+    sleep_until(deadline_ns - SPIN_NS);
     while now_ns() < deadline_ns {
         if stop.load(Ordering::Relaxed) {
             return false;

@@ -116,9 +116,10 @@ fn arp_unresolved() -> u64 {
         .sum()
 }
 
-/// A node: its namespace, its TAP device, and whether its default
-/// congestion control was refused (see [`node`]).
-type Node = (Netns, Arc<OwnedFd>, bool);
+/// A node: its namespace, its TAP device, whether its default congestion
+/// control was refused (see [`node`]), and its TCP buffer sysctls in
+/// effect (for a TCP case).
+type Node = (Netns, Arc<OwnedFd>, bool, String);
 
 /// Makes node `i`'s namespace: IPv6 off, the TCP sysctls of `traffic`,
 /// the TAP device.
@@ -129,7 +130,7 @@ type Node = (Netns, Arc<OwnedFd>, bool);
 /// Then the node's default is left alone, the third member is true, and
 /// the traffic sets the algorithm on its sockets instead.
 fn node(i: u8, traffic: &Traffic) -> Result<Node, String> {
-    let (ns, (tap, refused)) = Netns::create(&format!("fid-ns{i}"), || {
+    let (ns, (tap, refused, mem)) = Netns::create(&format!("fid-ns{i}"), || {
         tap::disable_ipv6()?;
         let mut refused = false;
         if let Traffic::Tcp { cc, buffers, .. } = traffic {
@@ -145,19 +146,29 @@ fn node(i: u8, traffic: &Traffic) -> Result<Node, String> {
                 ns::sysctl("net.ipv4.tcp_wmem", &v)?;
             }
         }
-        Ok((tap::create(TAP[usize::from(i)], mac(i), addr(i))?, refused))
+        let mut mem = String::new();
+        if matches!(traffic, Traffic::Tcp { .. }) {
+            let r = ns::sysctl_get("net.ipv4.tcp_rmem")?;
+            let w = ns::sysctl_get("net.ipv4.tcp_wmem")?;
+            mem = format!("node {i}: tcp_rmem {r}, tcp_wmem {w}").replace('\t', " ");
+        }
+        Ok((
+            tap::create(TAP[usize::from(i)], mac(i), addr(i))?,
+            refused,
+            mem,
+        ))
     })
     .map_err(|e| format!("node {i}: {e}"))?;
-    Ok((ns, Arc::new(tap), refused))
+    Ok((ns, Arc::new(tap), refused, mem))
 }
 
 /// Runs `case` on the host kernel and says what the wire and the kernels
 /// saw too.
 pub fn run_detailed(case: &Case) -> Result<HostRun, String> {
     available()?;
-    let (ns0, tap0, refused0) = node(0, &case.traffic)?;
-    let (ns1, tap1, refused1) = node(1, &case.traffic)?;
-    let mut notes = Vec::new();
+    let (ns0, tap0, refused0, mem0) = node(0, &case.traffic)?;
+    let (ns1, tap1, refused1, mem1) = node(1, &case.traffic)?;
+    let mut notes: Vec<String> = [mem0, mem1].into_iter().filter(|m| !m.is_empty()).collect();
     let arp_before = arp_unresolved();
     let rcvbuf_before = ns1.run("fid-stat", || ns::snmp("Udp", "RcvbufErrors"))?;
     let wire = wire::Wire::start([tap0.clone(), tap1.clone()], case.link, case.seed)?;

@@ -276,7 +276,7 @@ fn an_error_half_way_leaves_nothing_behind() {
 fn a_panic_half_way_leaves_nothing_behind() {
     host_test("panic", || {
         let r = std::panic::catch_unwind(|| {
-            let (_ns, _tap, _) = node(
+            let (_ns, _tap, _, _) = node(
                 0,
                 &Traffic::Ping {
                     count: 1,
@@ -285,7 +285,7 @@ fn a_panic_half_way_leaves_nothing_behind() {
                 },
             )
             .unwrap();
-            let (ns1, _tap1, _) = node(
+            let (ns1, _tap1, _, _) = node(
                 1,
                 &Traffic::Ping {
                     count: 1,
@@ -309,15 +309,19 @@ fn host_table() {
     host_test("table", || {
         let m4 = Some([4096, 131_072, 4 << 20]);
         let l100 = link(100 * MBIT, 10 * MS);
-        let mut cases = vec![case(
-            "ping 10 ms 100 Mbit/s",
-            l100,
-            Traffic::Ping {
-                count: 20,
-                size: 56,
-                interval_ns: 100 * MS,
-            },
-        )];
+        let ping = Traffic::Ping {
+            count: 20,
+            size: 56,
+            interval_ns: 100 * MS,
+        };
+        let mut cases = vec![
+            case("ping 10 ms 100 Mbit/s", l100, ping.clone()),
+            case(
+                "ping over a 0 ms infinite link (the host's own time)",
+                link(0, 0),
+                ping,
+            ),
+        ];
         for cc in ["cubic", "bbr"] {
             for (buffers, bytes) in [(None, 10_000_000), (m4, 40_000_000)] {
                 let b = if buffers.is_some() {
@@ -332,6 +336,28 @@ fn host_table() {
                 ));
             }
         }
+        // dce-sim's kernel defaults top out at 248,864 bytes.
+        let sim_default = Some([4096, 131_072, 248_864]);
+        for cc in ["cubic", "bbr"] {
+            cases.push(case(
+                &format!("tcp {cc} 248,864 B 10 MB 100 Mbit/s 10 ms"),
+                l100,
+                Traffic::Tcp {
+                    bytes: 10_000_000,
+                    cc,
+                    buffers: sim_default,
+                },
+            ));
+        }
+        cases.push(case(
+            "tcp cubic 248,864 B 100 MB 1 Gbit/s 1 ms",
+            link(1000 * MBIT, MS),
+            Traffic::Tcp {
+                bytes: 100_000_000,
+                cc: "cubic",
+                buffers: sim_default,
+            },
+        ));
         cases.push(case(
             "tcp cubic default 100 MB 1 Gbit/s 1 ms",
             link(1000 * MBIT, MS),
@@ -389,8 +415,11 @@ fn wire_capacity() {
             let (sent, got) = r.outcome.datagrams;
             println!(
                 "  {name}: sent {sent} got {got}: {:.0} datagrams/s at the receiver, \
-                 wire ran {secs:.2} s",
-                r.outcome.goodput_bps.unwrap_or(0.0) / (1448.0 * 8.0)
+                 the wire wrote {:.0} frames/s ({} in {:.3} s), ran {secs:.2} s",
+                r.outcome.goodput_bps.unwrap_or(0.0) / (1448.0 * 8.0),
+                r.wire.delivered[0] as f64 * 1e9 / r.wire.span_ns[0].max(1) as f64,
+                r.wire.delivered[0],
+                r.wire.span_ns[0] as f64 / 1e9,
             );
         }
     });

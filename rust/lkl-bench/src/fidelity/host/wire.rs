@@ -80,6 +80,8 @@ pub struct WireStats {
     pub realtime: bool,
     /// Wall time the wire ran, ns.
     pub ran_ns: u64,
+    /// Per direction, ns from the first frame written to the last.
+    pub span_ns: [u64; 2],
 }
 
 /// The link and its random stream.
@@ -106,6 +108,7 @@ struct ReadStats {
 #[derive(Default)]
 struct WriteStats {
     delivered: u64,
+    first_last: Option<(u64, u64)>,
     late: Vec<u64>,
     realtime: bool,
 }
@@ -209,6 +212,7 @@ impl Wire {
             match h.join().unwrap_or_else(|p| Err(panic_text(&p))) {
                 Ok(w) => {
                     s.delivered[d] = w.delivered;
+                    s.span_ns[d] = w.first_last.map_or(0, |(f, l)| l - f);
                     s.realtime &= w.realtime;
                     late.extend(w.late);
                 }
@@ -336,7 +340,9 @@ fn write_loop(
         if !clock::wait_until(start + f.at, stop) {
             break;
         }
-        st.late.push(now_ns() - start - f.at);
+        let now = now_ns() - start;
+        st.late.push(now - f.at);
+        st.first_last = Some((st.first_last.map_or(now, |(f, _)| f), now));
         loop {
             // SAFETY: f.frame is valid for f.frame.len() bytes of reads.
             let n = unsafe { libc::write(dst.as_raw_fd(), f.frame.as_ptr().cast(), f.frame.len()) };
