@@ -8,6 +8,7 @@
 //! fidelity::host -- --ignored --nocapture --test-threads 1`).
 
 use super::*;
+use crate::fidelity::case::PORT;
 use dce_sim::link::PointToPointConfig;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
@@ -178,17 +179,26 @@ fn ping_rtt_is_the_links() {
             ideal + arp
         );
         // The wire never delivers early, so no RTT is below the ideal.
-        // Above it: each way the wire's wake-up to read the frame (an idle
-        // poll, ~10-30 µs), its delivery lateness (p99 a few µs) and the
-        // kernels' own work (tens of µs); 300 µs (1.5 %) is several times
-        // what was measured here (60-110 µs), and an RTT off by 1.5 %
-        // would still be a finding.
-        for &t in &rtts[1..] {
+        // Above it, each way: the reader's wake-up when the frame is sent
+        // into the idle link, the deliverer's lateness (mean under 3 µs,
+        // p99 under 10 µs here) and the kernels' own work; over a 0 ms
+        // infinitely fast link all of it measures 76-150 µs per round
+        // trip.  So the median must be within 300 µs (1.5 %: an RTT off by
+        // that much would be a finding), and every RTT within 5 ms, since
+        // a thread of a loaded two-core machine is sometimes 1-2 ms late.
+        let mut rest = rtts[1..].to_vec();
+        rest.sort_unstable();
+        for &t in &rest {
             assert!(
-                (ideal..ideal + 300_000).contains(&t),
+                (ideal..ideal + 5_000_000).contains(&t),
                 "RTT {t} ns, ideal {ideal} ns"
             );
         }
+        let median = rest[rest.len() / 2];
+        assert!(
+            median < ideal + 300_000,
+            "median RTT {median} ns, ideal {ideal} ns"
+        );
         assert_eq!(r.outcome.link_drops, (0, 0));
         assert_eq!(r.kernel.tap_tx, [0, 0]);
     });
@@ -367,6 +377,17 @@ fn host_table() {
                 buffers: None,
             },
         ));
+        let mut lossy = l100;
+        lossy.loss = 0.01;
+        cases.push(case(
+            "tcp cubic 4 MiB 10 MB 100 Mbit/s 10 ms 1 % loss",
+            lossy,
+            Traffic::Tcp {
+                bytes: 10_000_000,
+                cc: "cubic",
+                buffers: m4,
+            },
+        ));
         cases.push(case(
             "udp 1448 B at 120 Mbit/s into 100 Mbit/s",
             l100,
@@ -391,9 +412,9 @@ fn wire_capacity() {
     host_test("capacity", || {
         for (name, l, rate) in [
             (
-                "udp 1448 B at 950 Mbit/s over 1 Gbit/s",
+                "udp 1448 B at 800 Mbit/s over 1 Gbit/s",
                 link(1000 * MBIT, MS),
-                950 * MBIT,
+                800 * MBIT,
             ),
             (
                 "udp 1448 B flood over an infinite link",
@@ -422,5 +443,77 @@ fn wire_capacity() {
                 r.wire.span_ns[0] as f64 / 1e9,
             );
         }
+    });
+}
+
+/// The wire's capacity both ways at once: each node floods the other with
+/// 1448-byte UDP datagrams (1490-byte frames) for a second, unpaced, over
+/// an infinitely fast link with 1 ms of delay; the receiving sockets are
+/// never read, so the receiving kernels drop cheaply and the wire is what
+/// limits.  Prints the frames per second it wrote each way and whether a
+/// TAP dropped (the wire not keeping up with a sender).
+#[test]
+#[ignore = "measures the wire's capacity: seconds"]
+fn wire_capacity_both_ways() {
+    host_test("capacity both ways", || {
+        let traffic = Traffic::Udp {
+            count: 0,
+            size: 1448,
+            rate_bps: 0,
+        };
+        let (ns0, tap0, _, _) = node(0, &traffic).unwrap();
+        let (ns1, tap1, _, _) = node(1, &traffic).unwrap();
+        let w = wire::Wire::start([tap0.clone(), tap1.clone()], link(0, MS), 1).unwrap();
+        let sent: Vec<u64> = std::thread::scope(|s| {
+            let hs: Vec<_> = [(&ns0, 0u8), (&ns1, 1u8)]
+                .into_iter()
+                .map(|(ns, i)| {
+                    ns.spawn(s, "flood", move || {
+                        let rx = std::net::UdpSocket::bind((addr(i), PORT)).unwrap();
+                        let tx = std::net::UdpSocket::bind((addr(i), 0)).unwrap();
+                        tx.connect((addr(1 - i), PORT)).unwrap();
+                        // Let the other side bind; resolve ARP.
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                        let _ = tx.send(&[0; 1448]);
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                        let end = clock::now_ns() + 1_000_000_000;
+                        let mut n = 0u64;
+                        while clock::now_ns() < end {
+                            if tx.send(&[0x5a; 1448]).is_ok() {
+                                n += 1;
+                            }
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                        drop(rx);
+                        Ok(n)
+                    })
+                    .unwrap()
+                })
+                .collect();
+            hs.into_iter()
+                .map(|h| ns::join(h, "flood").unwrap())
+                .collect()
+        });
+        let st = w.finish().unwrap();
+        let tap_tx: Vec<u64> = [(&ns0, 0), (&ns1, 1)]
+            .into_iter()
+            .map(|(ns, i)| ns.run("stat", || ns::dev_counters(TAP[i])).unwrap()[11])
+            .collect();
+        for d in 0..2 {
+            println!(
+                "direction {d}: sent {} datagrams, wire read {} wrote {} frames in {:.3} s: \
+                 {:.0} frames/s; TAP {d} dropped {}",
+                sent[d],
+                st.frames[d],
+                st.delivered[d],
+                st.span_ns[d] as f64 / 1e9,
+                st.delivered[d] as f64 * 1e9 / st.span_ns[d].max(1) as f64,
+                tap_tx[d],
+            );
+        }
+        println!(
+            "lateness mean {:.0} ns p99 {} ns max {} ns",
+            st.lateness.mean_ns, st.lateness.p99_ns, st.lateness.max_ns
+        );
     });
 }
