@@ -11,6 +11,30 @@
 //! file descriptors, so every exit path (an error half-way, a panic)
 //! closes them and the kernel removes the namespaces and devices.
 //! [`run_detailed`] also returns what the wire and the kernels counted.
+//!
+//! # Where it cannot be dce-sim
+//!
+//! - A frame sent into an idle link is stamped when the wire's reader
+//!   wakes, tens of µs after the kernel queued it; with the kernels' own
+//!   work, a ping over a 0 ms infinitely fast link takes 0.08-0.2 ms here,
+//!   and that is what a host RTT exceeds the link's ideal by.  The
+//!   deliveries themselves are within a few µs of their time (the wire's
+//!   [`wire::Lateness`]).
+//! - The nodes, the wire and the traffic share this machine's CPUs: at
+//!   1 Gbit/s on two cores the TCP goodput moves by several percent with
+//!   the other load (the wire itself keeps up: no TAP drops, about 80k
+//!   frames/s each way at once measured, more one way).
+//! - The loss draws are dce-sim's stream for the case's seed, one per
+//!   frame in the order the wire reads them; but thread timing is not
+//!   repeatable, so neither is the order of frames of the two directions
+//!   nor, under load, which frames queue.
+//! - A child namespace may only make a congestion control its default if
+//!   the root namespace allows it (`tcp_allowed_congestion_control`,
+//!   global, not changed here); otherwise both sockets get it by
+//!   `TCP_CONGESTION` ([`HostRun::notes`] says so).
+//! - A new namespace's TCP buffer defaults come from this machine's memory
+//!   (`tcp_rmem` max 32 MiB here), dce-sim's kernel's from its own
+//!   (248,864 bytes): give a case explicit `buffers` to compare windows.
 
 mod clock;
 mod ns;
