@@ -211,7 +211,9 @@ pub fn run_detailed(case: &Case) -> Result<HostRun, String> {
                 + 1_000_000_000;
             out.rtts_ns = traffic::ping(&ns0, count, size, interval_ns, patience)?;
         }
-        Traffic::Tcp { bytes, cc, .. } => {
+        Traffic::Tcp {
+            bytes, cc, rcvbuf, ..
+        } => {
             let by_socket = refused0 || refused1;
             if by_socket {
                 notes.push(format!(
@@ -220,7 +222,7 @@ pub fn run_detailed(case: &Case) -> Result<HostRun, String> {
                      on both sockets instead"
                 ));
             }
-            let r = traffic::tcp(&ns0, &ns1, bytes, cc, by_socket)?;
+            let r = traffic::tcp(&ns0, &ns1, bytes, cc, by_socket, rcvbuf)?;
             out.bytes = r.bytes;
             out.goodput_bps = r.goodput_bps();
         }
@@ -270,9 +272,4 @@ fn wire_tx_ns(case: &Case, frame_len: usize) -> u64 {
     dce_sim::link::PointToPoint::new(case.link)
         .map(|l| l.tx_time_ns(frame_len))
         .unwrap_or(0)
-}
-
-/// Whether the host half can run here at all.
-pub fn available() -> Result<(), String> {
-    Err("the host half is not written yet".into())
 }

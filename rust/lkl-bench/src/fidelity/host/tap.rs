@@ -5,10 +5,16 @@
 //! device offers no checksum or segmentation offload, so the kernel
 //! checksums and segments in software and every frame read from the fd is
 //! a real Ethernet frame of at most 14 + MTU bytes, as dce-sim's devices
-//! hand over.  The fd is non-blocking: the wire polls it, and the kernel
-//! then builds received skbs from page fragments (`tun_build_skb`), sized
-//! and charged like a common NIC driver's.  Closing the fd destroys the
-//! device (it is not persistent).
+//! hand over.  The fd is non-blocking: the wire polls it.  Its send
+//! buffer is set below `INT_MAX`, which keeps tun off its `tun_build_skb`
+//! path: received frames then get a 2 KiB kmalloc'ed head, charged to the
+//! receiving socket as a NIC driver's half-page buffers are (igb, ixgbe;
+//! dce-sim's device does the same), not tun's own tighter fragments.
+//! Closing the fd destroys the device (it is not persistent).
+//!
+//! The device is `IFF_NOARP`, as DCE's point-to-point devices are: the
+//! kernel addresses every frame to its own MAC, and the wire puts the
+//! other end's in, as dce-sim's point-to-point link does.
 //!
 //! IPv6 is disabled in the namespace before the device exists, so that no
 //! router solicitation or DAD frame ever reaches the link; IPv4 on a TAP
@@ -70,7 +76,7 @@ pub(super) fn disable_ipv6() -> Result<(), String> {
 }
 
 /// Makes TAP device `name` in the calling thread's namespace, with `mac`,
-/// `addr`/24, MTU [`MTU`], up; returns its (non-blocking) fd.
+/// `addr`/24, MTU [`MTU`], no ARP, up; returns its (non-blocking) fd.
 pub(super) fn create(name: &str, mac: [u8; 6], addr: Ipv4Addr) -> Result<OwnedFd, String> {
     let tun: OwnedFd = OpenOptions::new()
         .read(true)
@@ -82,6 +88,11 @@ pub(super) fn create(name: &str, mac: [u8; 6], addr: Ipv4Addr) -> Result<OwnedFd
     let mut ifr = ifreq(name);
     ifr.ifr_ifru.ifru_flags = (libc::IFF_TAP | libc::IFF_NO_PI) as libc::c_short;
     ioctl(&tun, libc::TUNSETIFF, &mut ifr, "TUNSETIFF (TAP)")?;
+    let sndbuf: libc::c_int = 1 << 30;
+    // SAFETY: TUNSETSNDBUF reads one int, which `sndbuf` is.
+    if unsafe { libc::ioctl(tun.as_raw_fd(), libc::TUNSETSNDBUF, &sndbuf) } != 0 {
+        return Err(os_err("TUNSETSNDBUF"));
+    }
 
     // SAFETY: socket takes no pointers; a valid fd is owned below.
     let s = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
@@ -117,7 +128,12 @@ pub(super) fn create(name: &str, mac: [u8; 6], addr: Ipv4Addr) -> Result<OwnedFd
     ioctl(&sock, libc::SIOCGIFFLAGS, &mut ifr, "SIOCGIFFLAGS")?;
     // SAFETY: SIOCGIFFLAGS just filled ifru_flags.
     let flags = unsafe { ifr.ifr_ifru.ifru_flags };
-    ifr.ifr_ifru.ifru_flags = flags | libc::IFF_UP as libc::c_short;
-    ioctl(&sock, libc::SIOCSIFFLAGS, &mut ifr, "SIOCSIFFLAGS (up)")?;
+    ifr.ifr_ifru.ifru_flags = flags | (libc::IFF_UP | libc::IFF_NOARP) as libc::c_short;
+    ioctl(
+        &sock,
+        libc::SIOCSIFFLAGS,
+        &mut ifr,
+        "SIOCSIFFLAGS (up, noarp)",
+    )?;
     Ok(tun)
 }

@@ -214,6 +214,7 @@ fn tcp_moves_every_byte_below_the_link_rate() {
                 bytes: 10_000_000,
                 cc: "cubic",
                 buffers: Some([4096, 131_072, 4 << 20]),
+                rcvbuf: None,
             },
         );
         let r = run_case(&c);
@@ -342,7 +343,12 @@ fn host_table() {
                 cases.push(case(
                     &format!("tcp {cc} {b} {} MB 100 Mbit/s 10 ms", bytes / 1_000_000),
                     l100,
-                    Traffic::Tcp { bytes, cc, buffers },
+                    Traffic::Tcp {
+                        bytes,
+                        cc,
+                        buffers,
+                        rcvbuf: None,
+                    },
                 ));
             }
         }
@@ -356,6 +362,7 @@ fn host_table() {
                     bytes: 10_000_000,
                     cc,
                     buffers: sim_default,
+                    rcvbuf: None,
                 },
             ));
         }
@@ -366,6 +373,7 @@ fn host_table() {
                 bytes: 100_000_000,
                 cc: "cubic",
                 buffers: sim_default,
+                rcvbuf: None,
             },
         ));
         cases.push(case(
@@ -375,6 +383,7 @@ fn host_table() {
                 bytes: 100_000_000,
                 cc: "cubic",
                 buffers: None,
+                rcvbuf: None,
             },
         ));
         let mut lossy = l100;
@@ -386,6 +395,7 @@ fn host_table() {
                 bytes: 10_000_000,
                 cc: "cubic",
                 buffers: m4,
+                rcvbuf: None,
             },
         ));
         cases.push(case(

@@ -317,16 +317,37 @@ fn check_cc(fd: &impl AsRawFd, cc: &str, side: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `SO_RCVBUF` of `c`.
+fn set_rcvbuf(c: &TcpStream, size: u32) -> Result<(), String> {
+    let v = size as libc::c_int;
+    // SAFETY: a valid socket and a pointer to an int that outlives the call.
+    let r = unsafe {
+        libc::setsockopt(
+            c.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            (&v as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r != 0 {
+        return Err(format!("SO_RCVBUF: {}", std::io::Error::last_os_error()));
+    }
+    Ok(())
+}
+
 /// One TCP connection from node 0 to node 1 moving `bytes`: the receiver
 /// reads until EOF.  With `cc_by_socket`, both sockets are given `cc` by
 /// `TCP_CONGESTION` (the namespaces' default could not be set); either
-/// way both connected sockets are checked to run `cc`.
+/// way both connected sockets are checked to run `cc`.  With `rcvbuf`, the
+/// accepted connection gets that `SO_RCVBUF` at once, as dce-sim's.
 pub(super) fn tcp(
     ns0: &Netns,
     ns1: &Netns,
     bytes: u64,
     cc: &str,
     cc_by_socket: bool,
+    rcvbuf: Option<u32>,
 ) -> Result<Received, String> {
     let (ready_tx, ready_rx) = sync_channel::<()>(1);
     std::thread::scope(|s| {
@@ -342,8 +363,12 @@ pub(super) fn tcp(
             }
             let (mut c, _) = l.accept().map_err(|e| format!("TCP accept: {e}"))?;
             check_cc(&c, cc, "receiver")?;
+            if let Some(size) = rcvbuf {
+                set_rcvbuf(&c, size)?;
+            }
             c.set_read_timeout(Some(IDLE)).map_err(|e| e.to_string())?;
-            let mut buf = vec![0u8; 256 * 1024];
+            // Reads as large as dce-sim's sink's.
+            let mut buf = vec![0u8; 64 * 1024];
             let mut r = Received::default();
             loop {
                 match c.read(&mut buf) {

@@ -21,7 +21,7 @@
 
 use super::clock::{self, now_ns};
 use super::ns::{os_err, panic_text};
-use crate::fidelity::case::WindowWatch;
+use crate::fidelity::case::{mac, WindowWatch};
 use dce_sim::link::{Dir, DropReason, PointToPoint, PointToPointConfig, Verdict};
 use dce_sim::rng::NodeRng;
 use dce_sim::NodeId;
@@ -313,7 +313,13 @@ fn read_loop(
         };
         match verdict {
             Verdict::Deliver { at } => {
-                let frame = frame.to_vec();
+                // To the other end's MAC, as dce-sim's point-to-point link
+                // delivers (the NOARP sender used its own).
+                let mut frame = frame.to_vec();
+                let to = if dir == Dir::AToB { 1 } else { 0 };
+                if let Some(dst) = frame.get_mut(..6) {
+                    dst.copy_from_slice(&mac(to));
+                }
                 if tx.send(InFlight { at, frame }).is_err() {
                     return Err("the deliverer is gone".into());
                 }
