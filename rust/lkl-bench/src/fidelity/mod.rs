@@ -134,6 +134,17 @@ fn rows(full: bool, seeds: u64) -> Vec<Row> {
                 1,
             ),
             row(
+                "TCP cubic, 1 Gbit/s, 1 ms, SO_RCVBUF 124432 (a 248864-byte buffer), 100 MB",
+                gig,
+                Traffic::Tcp {
+                    bytes: 100_000_000,
+                    cc: "cubic",
+                    buffers: Some(DEFAULT_BUFFERS),
+                    rcvbuf: Some(124_432),
+                },
+                1,
+            ),
+            row(
                 "TCP cubic, 1 Gbit/s, 1 ms, 4 MiB buffers, 100 MB",
                 gig,
                 tcp(100_000_000, "cubic", LARGE_BUFFERS),
@@ -389,6 +400,26 @@ mod tests {
         let o = sim::run(&lib(), &c).unwrap();
         assert_eq!(o.bytes, 2_000_000);
         assert_eq!(o.max_window, Some(154_112));
+    }
+
+    /// The same fixed buffer on the host kernel, when this machine can
+    /// run the host half: the windows agree within 1 %.
+    #[test]
+    fn window_for_a_fixed_buffer_matches_the_host_kernel() {
+        let _l = lock();
+        host::tests::host_test("window", || {
+            let c = case(Traffic::Tcp {
+                bytes: 2_000_000,
+                cc: "cubic",
+                buffers: Some(DEFAULT_BUFFERS),
+                rcvbuf: Some(124_432),
+            });
+            let sim = sim::run(&lib(), &c).unwrap().max_window.unwrap();
+            let host = host::run(&c).unwrap().max_window.unwrap();
+            let ratio = sim as f64 / host as f64;
+            eprintln!("advertised window: dce-sim {sim}, host kernel {host}");
+            assert!((ratio - 1.0).abs() < 0.01, "dce-sim {sim}, host {host}");
+        });
     }
 
     #[test]

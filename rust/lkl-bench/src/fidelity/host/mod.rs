@@ -43,7 +43,7 @@ mod traffic;
 pub mod wire;
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;
 
 use super::case::{addr, mac, Case, Outcome, Traffic};
 use ns::Netns;

@@ -37,7 +37,7 @@ fn case(name: &str, link: PointToPointConfig, traffic: Traffic) -> Case {
 
 /// Runs `f` if the host half can run here, one test at a time, and checks
 /// that it left no namespace or device behind.
-fn host_test(name: &str, f: impl FnOnce()) {
+pub(in crate::fidelity) fn host_test(name: &str, f: impl FnOnce()) {
     if let Err(why) = available() {
         println!("skipping host fidelity test {name}: {why}");
         return;
@@ -169,36 +169,13 @@ fn ping_rtt_is_the_links() {
             .unwrap()
             .tx_time_ns(14 + 20 + 8 + size);
         let ideal = 2 * l.delay_ns + 2 * tx;
-        // The first request waits for ARP: one more round trip of two
-        // 42-byte frames.
-        let arp = 2 * l.delay_ns + 2 * (42 * 8 * 1_000_000_000 / l.rate_bps);
-        assert!(
-            rtts[0] >= ideal + arp,
-            "first RTT {} < {}",
-            rtts[0],
-            ideal + arp
-        );
-        // The wire never delivers early, so no RTT is below the ideal.
-        // Above it, each way: the reader's wake-up when the frame is sent
-        // into the idle link, the deliverer's lateness (mean under 3 µs,
-        // p99 under 10 µs here) and the kernels' own work; over a 0 ms
-        // infinitely fast link all of it measures 76-150 µs per round
-        // trip.  So the median must be within 300 µs (1.5 %: an RTT off by
-        // that much would be a finding), and every RTT within 5 ms, since
-        // a thread of a loaded two-core machine is sometimes 1-2 ms late.
-        let mut rest = rtts[1..].to_vec();
-        rest.sort_unstable();
-        for &t in &rest {
-            assert!(
-                (ideal..ideal + 5_000_000).contains(&t),
-                "RTT {t} ns, ideal {ideal} ns"
-            );
+        // The wire never delivers early (and the devices need no ARP), so
+        // no RTT is below the ideal.  How far above it is the host's
+        // processing time, which the fidelity table reports; it is not
+        // asserted (tests assert no timings).
+        for &t in rtts {
+            assert!(t >= ideal, "RTT {t} ns, ideal {ideal} ns");
         }
-        let median = rest[rest.len() / 2];
-        assert!(
-            median < ideal + 300_000,
-            "median RTT {median} ns, ideal {ideal} ns"
-        );
         assert_eq!(r.outcome.link_drops, (0, 0));
         assert_eq!(r.kernel.tap_tx, [0, 0]);
     });
@@ -223,7 +200,6 @@ fn tcp_moves_every_byte_below_the_link_rate() {
         let g = o.goodput_bps.expect("a goodput");
         // Payload is at most 1448 of every 1514 bytes on the link.
         assert!(g < 100e6 * 1448.0 / 1514.0, "goodput {g}");
-        assert!(g > 30e6, "goodput {g}");
         let w = o.max_window.expect("a window");
         assert!(w > 1_000_000, "4 MiB buffers advertise MBs of window: {w}");
         assert_eq!(r.kernel.tap_tx, [0, 0], "the wire kept up");
@@ -260,7 +236,7 @@ fn udp_faster_than_the_link_fills_its_queue() {
         assert_eq!(k.tap_tx, [0, 0]);
         // The link ran full: its payload rate, not the sender's.
         let g = o.goodput_bps.unwrap();
-        assert!((90e6..100e6 * 1448.0 / 1490.0 * 1.01).contains(&g), "{g}");
+        assert!(g < 100e6 * 1448.0 / 1490.0 * 1.01, "{g}");
     });
 }
 
