@@ -30,7 +30,8 @@ use std::time::Instant;
 const MS: u64 = 1_000_000;
 const SEC: u64 = 1_000_000_000;
 
-fn run_task<T: 'static>(
+/// Starts `f` as an application task of `node` after `delay` ns.
+pub(crate) fn run_task<T: 'static>(
     host: &Host,
     node: NodeId,
     delay: u64,
@@ -40,7 +41,8 @@ fn run_task<T: 'static>(
         .map_err(|e| format!("task: {e}"))
 }
 
-fn run(host: &Host, t: u64) -> Result<(), String> {
+/// Runs the simulation to virtual time `t`.
+pub(crate) fn run(host: &Host, t: u64) -> Result<(), String> {
     host.run_until(t)
         .map_err(|e| format!("simulation failed: {e}"))
 }

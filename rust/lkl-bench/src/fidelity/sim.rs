@@ -3,14 +3,15 @@
 //! sysctls), running the case's traffic with dce-sim's applications.
 
 use super::case::{addr, mac, Case, Outcome, Traffic, WindowWatch, PORT};
+use crate::traffic::{run as run_to, run_task};
 use dce_abi::SimExported;
-use dce_sim::abi::{Host, TaskOutput};
+use dce_sim::abi::Host;
 use dce_sim::apps::ping;
 use dce_sim::apps::rtnl::Rtnl;
 use dce_sim::apps::sock::{Errno, SockAddr, Socket};
 use dce_sim::apps::transfer::{self, Pace, Received, Sent};
 use dce_sim::net::{DeviceConfig, DeviceId};
-use dce_sim::{NodeId, Sim, SimConfig};
+use dce_sim::{NodeId, SimConfig};
 use std::cell::Cell;
 use std::net::{IpAddr, SocketAddr, SocketAddrV4};
 use std::path::Path;
@@ -22,21 +23,6 @@ const SEC: u64 = 1_000_000_000;
 
 /// Virtual time a case may take at most.
 const LIMIT: u64 = 600 * SEC;
-
-fn task<T: 'static>(
-    host: &Host,
-    node: u32,
-    delay: u64,
-    f: impl FnOnce(&Sim, SimExported) -> T + 'static,
-) -> Result<TaskOutput<T>, String> {
-    host.start_task(NodeId(node), delay, f)
-        .map_err(|e| format!("task: {e}"))
-}
-
-fn run_to(host: &Host, t: u64) -> Result<(), String> {
-    host.run_until(t)
-        .map_err(|e| format!("simulation failed: {e}"))
-}
 
 /// The two nodes on the case's link, addressed and up, with the case's
 /// sysctls; their devices.
@@ -71,7 +57,7 @@ fn build(lib: &Path, case: &Case) -> Result<(Pin<Box<Host>>, [DeviceId; 2]), Str
             host.sysctl_set(NodeId(u32::from(i)), path, value)
                 .map_err(|e| format!("sysctl {path}: {e}"))?;
         }
-        let done = task(&host, u32::from(i), 0, move |_, e| {
+        let done = run_task(&host, NodeId(u32::from(i)), 0, move |_, e| {
             let mut rt = Rtnl::open(&e)?;
             let idx = rt.link_index("sim0")?;
             // No IPv6 link-local address: no DAD or router solicitation
@@ -106,7 +92,7 @@ pub fn run(lib: &Path, case: &Case) -> Result<Outcome, String> {
         Traffic::Ping {
             count, interval_ns, ..
         } => {
-            let report = task(&host, 0, 0, move |sim, e| {
+            let report = run_task(&host, NodeId(0), 0, move |sim, e| {
                 ping::ping(&e, IpAddr::V4(addr(1)), count, interval_ns, SEC, || {
                     sim.now()
                 })
@@ -127,12 +113,12 @@ pub fn run(lib: &Path, case: &Case) -> Result<Outcome, String> {
             let sent = Rc::new(Cell::new(Sent::default()));
             let g = got.clone();
             let any = SocketAddr::V4(SocketAddrV4::new([0, 0, 0, 0].into(), PORT));
-            let _sink = task(&host, 1, 0, move |sim, e| match rcvbuf {
+            let _sink = run_task(&host, NodeId(1), 0, move |sim, e| match rcvbuf {
                 None => transfer::tcp_sink(&e, any, || sim.now(), &g),
                 Some(size) => fixed_buffer_sink(&e, size, || sim.now(), &g),
             })?;
             let s = sent.clone();
-            let _source = task(&host, 0, MS, move |sim, e| {
+            let _source = run_task(&host, NodeId(0), MS, move |sim, e| {
                 transfer::tcp_source(&e, to, bytes, || sim.now(), &s)
             })?;
             run_until_done(&host, || got.get().done)?;
@@ -149,12 +135,12 @@ pub fn run(lib: &Path, case: &Case) -> Result<Outcome, String> {
             let sent = Rc::new(Cell::new(Sent::default()));
             let g = got.clone();
             let any = SocketAddr::V4(SocketAddrV4::new([0, 0, 0, 0].into(), PORT));
-            let _sink = task(&host, 1, 0, move |sim, e| {
+            let _sink = run_task(&host, NodeId(1), 0, move |sim, e| {
                 transfer::udp_sink(&e, any, count, || sim.now(), &g)
             })?;
             let s = sent.clone();
             let hp: *const Host = &*host;
-            let _source = task(&host, 0, MS, move |sim, e| {
+            let _source = run_task(&host, NodeId(0), MS, move |sim, e| {
                 // SAFETY: the host outlives its tasks.
                 let host = unsafe { &*hp };
                 // As the scenario runner paces: poll() with no descriptor,
