@@ -48,7 +48,6 @@ KMAKE = $(MAKE) --no-print-directory -C $(SRC) O=$(KBUILD_OUT) ARCH=lkl $(KMAKE_
 CARGO ?= cargo
 RUST_DIR := $(TOP)/rust
 export LKL_OBJ := $(KBUILD_OUT)/lkl.o
-export KERNEL_TREE := $(SRC)
 
 
 .PHONY: all lkl kernel prereqs source defconfig olddefconfig menuconfig \

@@ -242,12 +242,12 @@ pub fn udp_sink(
     Ok(())
 }
 
-/// A UDP source: sends `count` datagrams of `size` bytes of the stream to
-/// `to`, back to back (the kernel blocks the sender only when its send
-/// buffer is full; what the link's queue cannot take is dropped there).
-/// Progress is kept in `sent`.
 /// Pacing of a [`udp_source`]: `rate_bps` bits of payload per second,
-/// waiting with `wait(ns)` between sends.
+/// waiting with `wait(ns)` between sends.  For an exact rate, wait the way
+/// DCE times a program's sleep, with a simulator event: the scenario
+/// runner passes [`Host::poll`](crate::abi::Host::poll) with no
+/// descriptor.  [`sleep`](super::sleep) waits on kernel timeouts, whose
+/// granularity makes the sends bursty.
 pub struct Pace<'a> {
     /// Payload bits per second.
     pub rate_bps: u64,
@@ -255,8 +255,11 @@ pub struct Pace<'a> {
     pub wait: &'a dyn Fn(u64),
 }
 
-/// Sends `count` datagrams of `size` bytes to `to`: back to back, or with
-/// `pace`, datagram `i` at `i * size * 8 / rate` after the first.
+/// A UDP source: sends `count` datagrams of `size` bytes of the stream to
+/// `to`, back to back (the kernel blocks the sender only when its send
+/// buffer is full; what the link's queue cannot take is dropped there), or
+/// with `pace`, datagram `i` at `i * size * 8 / rate` after the first.
+/// Progress is kept in `sent`.
 pub fn udp_source(
     e: &SimExported,
     to: SocketAddr,
