@@ -113,13 +113,14 @@ static void fix_zero_ip_checksum(struct sk_buff *skb)
 
 /*
  * A receive buffer as common NIC drivers use them (igb, ixgbe and others
- * in build_skb mode): half a page per frame, the skb built around it.  Its
+ * in build_skb mode): 2048 bytes per frame, the skb built around it.  Its
  * true size, which TCP charges to the socket and from which it derives
  * the window it advertises, is then a real NIC's, not just the frame's.
+ * A frame too long for it (a jumbo MTU) gets an skb of its own size.
  */
 #define RX_BUF_SIZE	2048
-#define RX_BUF_ROOM	(RX_BUF_SIZE - NET_SKB_PAD - NET_IP_ALIGN - \
-			 SKB_DATA_ALIGN(sizeof(struct skb_shared_info)))
+#define RX_BUF_ROOM	(SKB_WITH_OVERHEAD(RX_BUF_SIZE) - NET_SKB_PAD - \
+			 NET_IP_ALIGN)
 
 static struct sk_buff *alloc_rx_skb(struct net_device *dev, unsigned int len)
 {
@@ -137,7 +138,6 @@ static struct sk_buff *alloc_rx_skb(struct net_device *dev, unsigned int len)
 		return NULL;
 	}
 	skb_reserve(skb, NET_SKB_PAD + NET_IP_ALIGN);
-	skb->dev = dev;
 	return skb;
 }
 

@@ -126,7 +126,8 @@ impl WindowWatch {
         let window = u64::from(u16::from_be_bytes([tcp[14], tcp[15]]));
         let syn = tcp[13] & 0x02 != 0;
         if syn {
-            self.shift = Some(Self::wscale(tcp).unwrap_or(0));
+            // RFC 7323: a shift above 14 is taken as 14.
+            self.shift = Some(Self::wscale(tcp).unwrap_or(0).min(14));
         } else if let Some(shift) = self.shift {
             let w = window << shift;
             self.max = Some(self.max.map_or(w, |m| m.max(w)));

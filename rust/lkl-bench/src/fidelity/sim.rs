@@ -68,8 +68,10 @@ fn build(lib: &Path, case: &Case) -> Result<(Pin<Box<Host>>, [DeviceId; 2]), Str
         })?;
         run_to(&host, host.sim().now() + 1)?;
         let result = done.borrow_mut().take();
-        if let Some(Err(e)) = result {
-            return Err(format!("node {i}: configuration failed: {e}"));
+        match result {
+            Some(Ok(())) => {}
+            Some(Err(e)) => return Err(format!("node {i}: configuration failed: {e}")),
+            None => return Err(format!("node {i}: configuration did not finish")),
         }
     }
     Ok((host, [devs[0], devs[1]]))
@@ -90,8 +92,16 @@ pub fn run(lib: &Path, case: &Case) -> Result<Outcome, String> {
     let mut out = Outcome::default();
     match case.traffic {
         Traffic::Ping {
-            count, interval_ns, ..
+            count,
+            size,
+            interval_ns,
         } => {
+            if size != ping::PING_DATA_LEN {
+                return Err(format!(
+                    "dce-sim's ping sends {} bytes of data, not {size}",
+                    ping::PING_DATA_LEN
+                ));
+            }
             let report = run_task(&host, NodeId(0), 0, move |sim, e| {
                 ping::ping(&e, IpAddr::V4(addr(1)), count, interval_ns, SEC, || {
                     sim.now()
@@ -113,15 +123,15 @@ pub fn run(lib: &Path, case: &Case) -> Result<Outcome, String> {
             let sent = Rc::new(Cell::new(Sent::default()));
             let g = got.clone();
             let any = SocketAddr::V4(SocketAddrV4::new([0, 0, 0, 0].into(), PORT));
-            let _sink = run_task(&host, NodeId(1), 0, move |sim, e| match rcvbuf {
+            let sink = run_task(&host, NodeId(1), 0, move |sim, e| match rcvbuf {
                 None => transfer::tcp_sink(&e, any, || sim.now(), &g),
                 Some(size) => fixed_buffer_sink(&e, size, || sim.now(), &g),
             })?;
             let s = sent.clone();
-            let _source = run_task(&host, NodeId(0), MS, move |sim, e| {
+            let source = run_task(&host, NodeId(0), MS, move |sim, e| {
                 transfer::tcp_source(&e, to, bytes, || sim.now(), &s)
             })?;
-            run_until_done(&host, || got.get().done)?;
+            run_until_done(&host, || got.get().done, &[&sink, &source])?;
             let r = got.get();
             out.bytes = r.bytes;
             out.goodput_bps = r.goodput_bps();
@@ -135,13 +145,15 @@ pub fn run(lib: &Path, case: &Case) -> Result<Outcome, String> {
             let sent = Rc::new(Cell::new(Sent::default()));
             let g = got.clone();
             let any = SocketAddr::V4(SocketAddrV4::new([0, 0, 0, 0].into(), PORT));
-            let _sink = run_task(&host, NodeId(1), 0, move |sim, e| {
+            let sink = run_task(&host, NodeId(1), 0, move |sim, e| {
                 transfer::udp_sink(&e, any, count, || sim.now(), &g)
             })?;
             let s = sent.clone();
             let hp: *const Host = &*host;
-            let _source = run_task(&host, NodeId(0), MS, move |sim, e| {
-                // SAFETY: the host outlives its tasks.
+            let source = run_task(&host, NodeId(0), MS, move |sim, e| {
+                // SAFETY: `host` is pinned in its box (a stable address)
+                // and outlives this task, which runs only inside run_to()
+                // below.
                 let host = unsafe { &*hp };
                 // As the scenario runner paces: poll() with no descriptor,
                 // a DCE PollTable timed by an event, exact in virtual time.
@@ -154,7 +166,7 @@ pub fn run(lib: &Path, case: &Case) -> Result<Outcome, String> {
                 };
                 transfer::udp_source(&e, to, count, size, Some(pace), || sim.now(), &s)
             })?;
-            run_until_done(&host, || sent.get().done)?;
+            run_until_done(&host, || sent.get().done, &[&sink, &source])?;
             // What is still on the link arrives within a second.
             run_to(&host, host.sim().now() + SEC)?;
             let r = got.get();
@@ -204,11 +216,19 @@ fn fixed_buffer_sink(
     }
 }
 
+/// What an application task returned, once it has.
+type AppOutput = dce_sim::abi::TaskOutput<Result<(), Errno>>;
+
 /// Runs the simulation in steps of one virtual second until `done()` or
-/// [`LIMIT`].
-fn run_until_done(host: &Host, done: impl Fn() -> bool) -> Result<(), String> {
+/// [`LIMIT`]; fails with the first error an application task returned.
+fn run_until_done(host: &Host, done: impl Fn() -> bool, apps: &[&AppOutput]) -> Result<(), String> {
     let end = host.sim().now() + LIMIT;
     while !done() {
+        for (i, app) in apps.iter().enumerate() {
+            if let Some(Err(e)) = &*app.borrow() {
+                return Err(format!("application {i}: {e}"));
+            }
+        }
         if host.sim().now() >= end {
             return Err(format!("not done after {} s of virtual time", LIMIT / SEC));
         }

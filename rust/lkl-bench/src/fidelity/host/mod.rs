@@ -2,7 +2,7 @@
 //! machine's kernel, a TAP device in each, a user-space wire between them
 //! running dce-sim's link model ([`wire`]).
 //!
-//! [`run`] builds node 0 and node 1 as `case.rs` says (each namespace
+//! [`run_detailed`] builds node 0 and node 1 as `case.rs` says (each namespace
 //! made by a thread of its own, which disables IPv6, sets the TCP sysctls
 //! and creates the TAP device inside it: [`ns`], [`tap`]), starts the wire,
 //! runs the traffic on threads that enter the namespaces ([`traffic`]),
@@ -86,12 +86,6 @@ pub fn available() -> Result<(), String> {
     Ok(())
 }
 
-/// Runs `case` on the host kernel; `Err` says why it cannot (not root, no
-/// namespaces, no `/dev/net/tun`) or what failed.
-pub fn run(case: &Case) -> Result<Outcome, String> {
-    run_detailed(case).map(|r| r.outcome)
-}
-
 /// What the kernels dropped outside the link model (all should be 0 but
 /// the ARP queue's, which dce-sim's kernel has too).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -109,7 +103,7 @@ pub struct KernelDrops {
 /// A host run in full.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HostRun {
-    /// What [`run`] returns.
+    /// What the case measured.
     pub outcome: Outcome,
     /// What the wire saw, with its delivery lateness.
     pub wire: wire::WireStats,
@@ -187,7 +181,8 @@ fn node(i: u8, traffic: &Traffic) -> Result<Node, String> {
 }
 
 /// Runs `case` on the host kernel and says what the wire and the kernels
-/// saw too.
+/// saw too; `Err` says why it cannot (not root, no namespaces, no
+/// `/dev/net/tun`) or what failed.
 pub fn run_detailed(case: &Case) -> Result<HostRun, String> {
     available()?;
     let (ns0, tap0, refused0, mem0) = node(0, &case.traffic)?;
@@ -203,8 +198,8 @@ pub fn run_detailed(case: &Case) -> Result<HostRun, String> {
             size,
             interval_ns,
         } => {
-            // Replies may take the link's delay both ways, an ARP
-            // exchange and a full queue each way; then 1 s more.
+            // Replies may take the link's delay both ways and a full
+            // queue each way; then 1 s more.
             let link = &case.link;
             let patience = 4 * link.delay_ns
                 + 4 * (link.queue_limit as u64 + 1) * wire_tx_ns(case, 1514)

@@ -8,7 +8,7 @@ use super::clock::{self, now_ns, realtime_ns};
 use super::ns::{join, os_err, Netns};
 use crate::fidelity::case::{addr, PORT};
 use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::sync_channel;
@@ -317,21 +317,67 @@ fn check_cc(fd: &impl AsRawFd, cc: &str, side: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A TCP connection from this namespace to node 1's [`PORT`], with `cc`
+/// set before `connect`.  Set after it, the namespace's default (bbr
+/// here) would have run the handshake and left the socket paced
+/// (`sk_pacing_status`), which cubic in dce-sim is not.
+fn connect_with_cc(cc: Option<&str>) -> Result<TcpStream, String> {
+    // SAFETY: socket takes no pointers.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(os_err("TCP socket"));
+    }
+    // SAFETY: fd is a new socket that nothing else owns.
+    let c = unsafe { TcpStream::from_raw_fd(fd) };
+    if let Some(cc) = cc {
+        set_cc(&c, cc)?;
+    }
+    let to = libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: PORT.to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(addr(1)).to_be(),
+        },
+        sin_zero: [0; 8],
+    };
+    // SAFETY: `to` is a valid sockaddr_in for the length given.
+    let r = unsafe {
+        libc::connect(
+            c.as_raw_fd(),
+            (&to as *const libc::sockaddr_in).cast(),
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        )
+    };
+    if r != 0 {
+        return Err(os_err("TCP connect"));
+    }
+    Ok(c)
+}
+
+/// What dce-sim's UDP sink's `SO_RCVBUF` request amounts to in its
+/// kernel, before the doubling.
+const UDP_RCVBUF: u32 = 212_992;
+
 /// `SO_RCVBUF` of `c`.
 fn set_rcvbuf(c: &TcpStream, size: u32) -> Result<(), String> {
-    let v = size as libc::c_int;
+    set_sockopt_int(c, libc::SO_RCVBUF, size)
+}
+
+/// Socket option `opt` of level `SOL_SOCKET` to `value`.
+fn set_sockopt_int(fd: &impl AsRawFd, opt: libc::c_int, value: u32) -> Result<(), String> {
+    let v = value as libc::c_int;
     // SAFETY: a valid socket and a pointer to an int that outlives the call.
     let r = unsafe {
         libc::setsockopt(
-            c.as_raw_fd(),
+            fd.as_raw_fd(),
             libc::SOL_SOCKET,
-            libc::SO_RCVBUF,
+            opt,
             (&v as *const libc::c_int).cast(),
             std::mem::size_of::<libc::c_int>() as libc::socklen_t,
         )
     };
     if r != 0 {
-        return Err(format!("SO_RCVBUF: {}", std::io::Error::last_os_error()));
+        return Err(os_err(&format!("setsockopt({opt})")));
     }
     Ok(())
 }
@@ -383,13 +429,7 @@ pub(super) fn tcp(
             ready_rx
                 .recv_timeout(IDLE)
                 .map_err(|_| "the TCP receiver never listened")?;
-            let to = SocketAddr::from((addr(1), PORT));
-            let mut c =
-                TcpStream::connect_timeout(&to, IDLE).map_err(|e| format!("TCP connect: {e}"))?;
-            if cc_by_socket {
-                // Before any data: the algorithm starts afresh.
-                set_cc(&c, cc)?;
-            }
+            let mut c = connect_with_cc(cc_by_socket.then_some(cc))?;
             check_cc(&c, cc, "sender")?;
             c.set_write_timeout(Some(IDLE)).map_err(|e| e.to_string())?;
             c.set_read_timeout(Some(IDLE)).map_err(|e| e.to_string())?;
@@ -442,6 +482,10 @@ pub(super) fn udp(
         let done = &done;
         let receiver = ns1.spawn(s, "fid-udp-rx", move || {
             let u = UdpSocket::bind((addr(1), PORT)).map_err(|e| format!("UDP bind: {e}"))?;
+            // The buffer dce-sim's sink gets: it asks for 4 MiB, which its
+            // kernel clamps to net.core.rmem_max (6.12's 212,992) and
+            // doubles.  This host's rmem_max is its own, so force it.
+            set_sockopt_int(&u, libc::SO_RCVBUFFORCE, UDP_RCVBUF)?;
             let _ = ready_tx.send(());
             let mut buf = vec![0u8; 65_536];
             let mut r = Received::default();
