@@ -152,11 +152,11 @@ fn node(i: u8, traffic: &Traffic) -> Result<Node, String> {
         tap::disable_ipv6()?;
         let mut refused = false;
         if let Traffic::Tcp { cc, buffers, .. } = traffic {
-            if let Err(e) = ns::sysctl("net.ipv4.tcp_congestion_control", cc) {
-                if !e.ends_with("(os error 1)") {
-                    return Err(e);
-                }
-                refused = true;
+            const CC: &str = "net.ipv4.tcp_congestion_control";
+            match ns::try_sysctl(CC, cc) {
+                Ok(()) => {}
+                Err(e) if e.raw_os_error() == Some(libc::EPERM) => refused = true,
+                Err(e) => return Err(ns::sysctl_error(CC, cc, &e)),
             }
             if let Some([a, b, c]) = buffers {
                 let v = format!("{a} {b} {c}");

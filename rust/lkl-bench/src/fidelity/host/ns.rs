@@ -131,17 +131,29 @@ pub(super) fn panic_text(p: &Box<dyn Any + Send>) -> String {
 /// Writes `value` to sysctl `name` (`net.ipv4.tcp_rmem`) of the calling
 /// thread's network namespace.
 pub(super) fn sysctl(name: &str, value: &str) -> Result<(), String> {
-    let path = format!("/proc/sys/{}", name.replace('.', "/"));
+    try_sysctl(name, value).map_err(|e| sysctl_error(name, value, &e))
+}
+
+/// [`sysctl`], with the error as the kernel gave it.
+pub(super) fn try_sysctl(name: &str, value: &str) -> io::Result<()> {
     std::fs::OpenOptions::new()
         .write(true)
-        .open(&path)
+        .open(sysctl_path(name))
         .and_then(|mut f| io::Write::write_all(&mut f, value.as_bytes()))
-        .map_err(|e| format!("writing {value:?} to {path}: {e}"))
+}
+
+/// The message of a failed [`try_sysctl`].
+pub(super) fn sysctl_error(name: &str, value: &str, e: &io::Error) -> String {
+    format!("writing {value:?} to {}: {e}", sysctl_path(name))
+}
+
+fn sysctl_path(name: &str) -> String {
+    format!("/proc/sys/{}", name.replace('.', "/"))
 }
 
 /// Reads sysctl `name` of the calling thread's network namespace.
 pub(super) fn sysctl_get(name: &str) -> Result<String, String> {
-    let path = format!("/proc/sys/{}", name.replace('.', "/"));
+    let path = sysctl_path(name);
     std::fs::read_to_string(&path)
         .map(|s| s.trim().to_owned())
         .map_err(|e| format!("reading {path}: {e}"))
