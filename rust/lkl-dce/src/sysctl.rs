@@ -30,7 +30,7 @@
 use crate::call::{self, Args, Request};
 use crate::node::{self, log};
 use core::ffi::{c_char, c_int, c_long, c_void, CStr};
-use core::mem::{offset_of, size_of};
+use core::mem::size_of;
 use core::ptr;
 use dce_abi::{SimSysFile, SimSysFileFlags, SimSysIterator};
 use lkl_sys::consts::{DT_DIR, DT_LNK, DT_REG, DT_UNKNOWN};
@@ -43,11 +43,6 @@ const AT_FDCWD: c_long = consts::AT_FDCWD as c_long;
 const O_RDONLY: c_long = consts::O_RDONLY as c_long;
 const O_DIRECTORY: c_long = consts::O_DIRECTORY as c_long;
 const O_CLOEXEC: c_long = consts::O_CLOEXEC as c_long;
-/// Where the fields of a `struct linux_dirent64` record are.
-type Dirent64 = lkl_sys::uapi::lkl_linux_dirent64;
-const D_RECLEN: usize = offset_of!(Dirent64, d_reclen);
-const D_TYPE: usize = offset_of!(Dirent64, d_type);
-const D_NAME: usize = offset_of!(Dirent64, d_name);
 /// `/proc/sys/` plus the longest path we walk into.
 const PATH_MAX: usize = 256;
 /// Deepest directory nesting followed (/proc/sys is about 6 deep).
@@ -385,32 +380,14 @@ impl Walk {
             if n <= 0 {
                 break;
             }
-            let mut off = 0usize;
-            while off + D_NAME < n as usize {
-                // SAFETY: the kernel wrote `n` bytes of linux_dirent64
-                // records (u64 ino, i64 off, u16 reclen, u8 type, name).
-                let (reclen, ty, name) = unsafe {
-                    let rec = buf.add(off);
-                    let reclen = usize::from(u16::from_ne_bytes([
-                        *rec.add(D_RECLEN),
-                        *rec.add(D_RECLEN + 1),
-                    ]));
-                    let ty = *rec.add(D_TYPE);
-                    let name = rec.add(D_NAME);
-                    let mut len = 0;
-                    while off + D_NAME + len < n as usize && *name.add(len) != 0 {
-                        len += 1;
-                    }
-                    (reclen, ty, core::slice::from_raw_parts(name, len))
-                };
-                if reclen == 0 {
-                    break;
-                }
-                off += reclen;
-                if name == b"." || name == b".." {
+            // SAFETY: the kernel wrote `n` bytes of linux_dirent64 records
+            // into `buf`, which holds DIRENT_BUF bytes.
+            let records = unsafe { core::slice::from_raw_parts(buf, n as usize) };
+            for d in lkl_sys::dirent::dirents(records) {
+                if d.name == b"." || d.name == b".." {
                     continue;
                 }
-                self.entry(fd, name, ty, depth);
+                self.entry(fd, d.name, d.d_type, depth);
             }
         }
         dce_free(buf.cast());

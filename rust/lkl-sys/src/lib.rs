@@ -35,6 +35,7 @@
 #[cfg(feature = "std")]
 pub mod abi;
 pub mod consts;
+pub mod dirent;
 pub mod errno;
 pub mod ffi;
 #[cfg(feature = "std")]
