@@ -159,12 +159,40 @@ pub fn stream_sink(
     now: impl Fn() -> u64,
     got: &Cell<Received>,
 ) -> Result<(), Errno> {
+    sink(e, proto, at, None, now, got)
+}
+
+/// [`tcp_sink`] whose connection gets `SO_RCVBUF` = `rcvbuf` as soon as it
+/// is accepted (the kernel doubles it and stops autotuning it; the window
+/// scale was already chosen from `tcp_rmem`).
+pub fn tcp_sink_with_rcvbuf(
+    e: &SimExported,
+    at: SocketAddr,
+    rcvbuf: u32,
+    now: impl Fn() -> u64,
+    got: &Cell<Received>,
+) -> Result<(), Errno> {
+    sink(e, 0, at, Some(rcvbuf), now, got)
+}
+
+fn sink(
+    e: &SimExported,
+    proto: i32,
+    at: SocketAddr,
+    rcvbuf: Option<u32>,
+    now: impl Fn() -> u64,
+    got: &Cell<Received>,
+) -> Result<(), Errno> {
     let l = Socket::new(e, domain_of(at), libc::SOCK_STREAM, proto)?;
     l.bind(&SockAddr::inet(at))?;
     l.listen(1)?;
     // The listener stays open until the transfer ends: MPTCP's additional
     // subflows (MP_JOIN) arrive at the listening port.
     let c = l.accept(0)?;
+    if let Some(size) = rcvbuf {
+        let size = i32::try_from(size).map_err(|_| Errno(libc::EINVAL))?;
+        c.setsockopt_int(libc::SOL_SOCKET, libc::SO_RCVBUF, size)?;
+    }
     let peer = c.getpeername()?.as_inet();
     update(got, |r| r.peer = peer);
     let mut buf = vec![0u8; READ_BUF];

@@ -4,11 +4,10 @@
 
 use super::case::{addr, mac, Case, Outcome, Traffic, WindowWatch, PORT};
 use crate::traffic::{run as run_to, run_task};
-use dce_abi::SimExported;
 use dce_sim::abi::Host;
 use dce_sim::apps::ping;
 use dce_sim::apps::rtnl::Rtnl;
-use dce_sim::apps::sock::{Errno, SockAddr, Socket};
+use dce_sim::apps::sock::Errno;
 use dce_sim::apps::transfer::{self, Pace, Received, Sent};
 use dce_sim::net::{DeviceConfig, DeviceId};
 use dce_sim::{NodeId, SimConfig};
@@ -125,7 +124,7 @@ pub fn run(lib: &Path, case: &Case) -> Result<Outcome, String> {
             let any = SocketAddr::V4(SocketAddrV4::new([0, 0, 0, 0].into(), PORT));
             let sink = run_task(&host, NodeId(1), 0, move |sim, e| match rcvbuf {
                 None => transfer::tcp_sink(&e, any, || sim.now(), &g),
-                Some(size) => fixed_buffer_sink(&e, size, || sim.now(), &g),
+                Some(size) => transfer::tcp_sink_with_rcvbuf(&e, any, size, || sim.now(), &g),
             })?;
             let s = sent.clone();
             let source = run_task(&host, NodeId(0), MS, move |sim, e| {
@@ -183,37 +182,6 @@ pub fn run(lib: &Path, case: &Case) -> Result<Outcome, String> {
         st.link_losses + back.link_losses,
     );
     Ok(out)
-}
-
-/// A TCP sink on [`PORT`] whose connection gets `SO_RCVBUF` = `size` as
-/// soon as it is accepted, as the host half's.
-fn fixed_buffer_sink(
-    e: &SimExported,
-    size: u32,
-    now: impl Fn() -> u64,
-    got: &Cell<Received>,
-) -> Result<(), Errno> {
-    let l = Socket::new(e, libc::AF_INET, libc::SOCK_STREAM, 0)?;
-    l.bind(&SockAddr::v4(SocketAddrV4::new([0, 0, 0, 0].into(), PORT)))?;
-    l.listen(1)?;
-    let c = l.accept(0)?;
-    c.setsockopt_int(libc::SOL_SOCKET, libc::SO_RCVBUF, size as i32)?;
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut r = got.get();
-    loop {
-        let (n, _) = c.recv_from(&mut buf, 0)?;
-        if n == 0 {
-            r.done = true;
-            got.set(r);
-            return Ok(());
-        }
-        let t = now();
-        r.first_ns.get_or_insert(t);
-        r.last_ns = t;
-        r.bytes += n as u64;
-        r.chunks += 1;
-        got.set(r);
-    }
 }
 
 /// What an application task returned, once it has.
